@@ -406,3 +406,6 @@ func (s *Service) RevokeToken(ctx context.Context, actor Actor, p Principal, id 
 	}
 	return err
 }
+
+// Now returns the service clock's time (for callers that render token states).
+func (s *Service) Now() time.Time { return s.now() }
