@@ -19,7 +19,9 @@ type Argon2Params struct {
 }
 
 // DefaultArgon2 follows the OWASP recommendation (19 MiB, 2 iterations, 1 lane).
-func DefaultArgon2() Argon2Params { return Argon2Params{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1} }
+func DefaultArgon2() Argon2Params {
+	return Argon2Params{MemoryKiB: 19 * 1024, Iterations: 2, Parallelism: 1}
+}
 
 // HashPassword returns a PHC-formatted argon2id hash.
 func HashPassword(pw string, p Argon2Params) (string, error) {

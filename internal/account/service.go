@@ -203,7 +203,9 @@ func (s *Service) CreateStaff(ctx context.Context, actor Actor, in NewStaff) (Ac
 }
 
 // Get returns an account.
-func (s *Service) Get(ctx context.Context, id ID) (Account, error) { return s.deps.Store.AccountByID(ctx, id) }
+func (s *Service) Get(ctx context.Context, id ID) (Account, error) {
+	return s.deps.Store.AccountByID(ctx, id)
+}
 
 // List lists accounts (staff console).
 func (s *Service) List(ctx context.Context, f ListFilter) ([]Account, error) {
@@ -390,7 +392,9 @@ func (s *Service) CreateToken(ctx context.Context, actor Actor, p Principal, in 
 }
 
 // Tokens lists the account's tokens.
-func (s *Service) Tokens(ctx context.Context, id ID) ([]Token, error) { return s.deps.Store.TokensOf(ctx, id) }
+func (s *Service) Tokens(ctx context.Context, id ID) ([]Token, error) {
+	return s.deps.Store.TokensOf(ctx, id)
+}
 
 // RevokeToken revokes one of the principal's tokens (another account's token is NotFound).
 func (s *Service) RevokeToken(ctx context.Context, actor Actor, p Principal, id TokenID) error {

@@ -65,7 +65,6 @@ func (a *API) table() []Route {
 	}
 }
 
-
 func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	var in LoginRequest
 	if err := httpserver.DecodeJSON(w, r, &in); err != nil {

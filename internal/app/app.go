@@ -54,15 +54,15 @@ type LogConfig struct {
 
 // Config is the whole configuration tree.
 type Config struct {
-	Data     string          `yaml:"data"`
-	Roles    []string        `yaml:"roles"`
+	Data     string            `yaml:"data"`
+	Roles    []string          `yaml:"roles"`
 	HTTP     httpserver.Config `yaml:"http"`
-	Database store.Config    `yaml:"database"`
-	Jobs     jobs.Config     `yaml:"jobs"`
-	Accounts account.Config  `yaml:"accounts"`
-	Mail     MailConfig      `yaml:"mail"`
-	Log      LogConfig       `yaml:"log"`
-	Policy   policy.Config   `yaml:"policy"`
+	Database store.Config      `yaml:"database"`
+	Jobs     jobs.Config       `yaml:"jobs"`
+	Accounts account.Config    `yaml:"accounts"`
+	Mail     MailConfig        `yaml:"mail"`
+	Log      LogConfig         `yaml:"log"`
+	Policy   policy.Config     `yaml:"policy"`
 }
 
 // DefaultConfig returns the defaults of every section.
@@ -255,4 +255,3 @@ func (a *App) Tick(ctx context.Context) error {
 	_, err := a.Runner.Tick(ctx)
 	return err
 }
-
