@@ -25,7 +25,7 @@ func cmdAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	email := fs.String("email", "", "account email")
 	name := fs.String("name", "", "person's name (user) or token name (token)")
 	staff := fs.Bool("staff", false, "create a staff member instead of a customer")
-	roles := fs.String("roles", "admin", "staff roles, comma-separated")
+	roles := fs.String("staff-roles", "admin", "staff roles, comma-separated")
 	lang := fs.String("language", "", "fr or en")
 	country := fs.String("country", "FR", "customer country (ISO code)")
 	ctype := fs.String("type", "person", "customer type: person or company")

@@ -341,9 +341,9 @@ func formatScalar(v reflect.Value) string {
 	return fmt.Sprint(v.Interface())
 }
 
-// formatDuration prints whole days as "7d" and the rest in Go syntax without zero units.
+// formatDuration prints whole days from a week on as "7d" and the rest in Go syntax without zero units.
 func formatDuration(d time.Duration) string {
-	if d > 0 && d%(24*time.Hour) == 0 {
+	if d >= 7*24*time.Hour && d%(24*time.Hour) == 0 {
 		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
 	}
 	s := d.String()

@@ -36,7 +36,7 @@ Platform:
   itsgow migrate [--config FILE] [--data DIR]
   itsgow config dump [--config FILE]     effective configuration, secrets redacted
   itsgow config keys                     every key and its ITSGOW_* variable
-  itsgow admin user create --email E --name N [--staff --roles admin,noc] [--country FR --type person|company --company NAME]
+  itsgow admin user create --email E --name N [--staff --staff-roles admin,noc] [--country FR --type person|company --company NAME]
                             (password from ITSGOW_ADMIN_PASSWORD or --password-file)
   itsgow admin token create --email E --name N [--scopes '*']
   itsgow loadgen --url URL --token T [--rate N] [--duration D] [--concurrency C]

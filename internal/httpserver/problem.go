@@ -79,6 +79,13 @@ func ProblemOf(r *http.Request, err error) Problem {
 	if e := errs.As(err); e != nil && kind != errs.Internal {
 		p.Code = e.Code
 		p.Errors = e.Fields
+		switch e.Code { // codes whose HTTP status is more precise than their kind's
+		case "unsupported_media_type":
+			p.Status = http.StatusUnsupportedMediaType
+		case "body_too_large":
+			p.Status = http.StatusRequestEntityTooLarge
+		}
+		p.Title = http.StatusText(p.Status)
 	}
 	p.Type = "https://itsgow.example/problems/" + p.Code
 	var x ExtraError
