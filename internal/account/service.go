@@ -12,6 +12,7 @@ import (
 
 	"github.com/itsgow/itsgow/internal/clock"
 	"github.com/itsgow/itsgow/internal/errs"
+	"github.com/itsgow/itsgow/internal/jobs"
 	"github.com/itsgow/itsgow/internal/logkey"
 	"github.com/itsgow/itsgow/internal/notify"
 )
@@ -254,7 +255,7 @@ func (s *Service) lookupCached(hash string, now time.Time) (cachedToken, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.tokens[hash]
-	if ok && now.After(c.expires) {
+	if ok && !now.Before(c.expires) { // expires is exclusive, like Token.Active
 		delete(s.tokens, hash)
 		return cachedToken{}, false
 	}
@@ -413,3 +414,18 @@ func (s *Service) RevokeToken(ctx context.Context, actor Actor, p Principal, id 
 
 // Now returns the service clock's time (for callers that render token states).
 func (s *Service) Now() time.Time { return s.now() }
+
+// JobPurgeSessions is the periodic job kind that deletes dead sessions.
+const JobPurgeSessions = "account.purge_sessions"
+
+// HandlePurgeSessions deletes sessions past their absolute or idle lifetime.
+func (s *Service) HandlePurgeSessions(ctx context.Context, _ jobs.Job) error {
+	now := s.now()
+	return s.deps.Store.InTx(ctx, func(tx Tx) error {
+		n, err := tx.DeleteExpiredSessions(ctx, now, now.Add(-s.cfg.SessionIdle))
+		if n > 0 {
+			s.log.Info("expired sessions purged", "count", n)
+		}
+		return err
+	})
+}

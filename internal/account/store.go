@@ -32,6 +32,8 @@ type Tx interface {
 	TouchSession(ctx context.Context, hash string, seen, expires time.Time) error
 	DeleteSession(ctx context.Context, hash string) error
 	DeleteSessionsOf(ctx context.Context, id ID) error
+	// DeleteExpiredSessions removes sessions that expired, or stayed idle, before the given times.
+	DeleteExpiredSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error)
 	InsertToken(ctx context.Context, t *Token) error
 	RevokeToken(ctx context.Context, owner ID, id TokenID, at time.Time) error
 	TouchToken(ctx context.Context, id TokenID, at time.Time) error

@@ -15,6 +15,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -185,11 +186,14 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	}
 	a.Runner.Handle(notify.JobSend, a.Notify.HandleSend)
 	publicURL := cfg.HTTP.PublicURL
+
 	a.Accounts, err = account.New(cfg.Accounts, account.Deps{Logger: deps.Logger, Clock: deps.Clock, Store: db.Accounts(), Notify: a.Notify, PublicURL: publicURL})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
+	a.Runner.Handle(account.JobPurgeSessions, a.Accounts.HandlePurgeSessions)
+	a.Runner.Periodic(account.JobPurgeSessions, time.Hour)
 	if cfg.Has("api") || cfg.Has("web") {
 		a.HTTP, err = httpserver.New(cfg.HTTP, httpserver.Deps{Logger: deps.Logger, Clock: deps.Clock, Registry: a.Registry,
 			Accounts: a.Accounts, Health: db.Ping})

@@ -220,6 +220,16 @@ func (q *Q) DeleteSessionsOf(ctx context.Context, id account.ID) error {
 	return err
 }
 
+// DeleteExpiredSessions implements account.Tx.
+func (q *Q) DeleteExpiredSessions(ctx context.Context, expiredBefore, idleBefore time.Time) (int, error) {
+	res, err := q.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`, ts(expiredBefore), ts(idleBefore))
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 const tokenCols = `id, account_id, name, prefix, hash, scopes, created_at, expires_at, last_used_at, revoked_at`
 
 func scanToken(sc interface{ Scan(...any) error }) (account.Token, error) {
