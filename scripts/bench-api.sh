@@ -13,13 +13,16 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; scripts/pg.sh stop "$pgdir"; }
 trap cleanup EXIT
 port=18090
-for engine in sqlite postgres; do
+for run in sqlite postgres sqlite-nocache postgres-nocache; do
+  engine=${run%-nocache}
   data=$(mktemp -d)
   env=()
+  # -nocache: every request looks the token up in the database (token_cache_ttl=0)
+  [ "$run" != "$engine" ] && env+=(ITSGOW_ACCOUNTS_TOKEN_CACHE_TTL=0s)
   if [ "$engine" = postgres ]; then
     db="bench_$$_$port"
     psql "$url" -qc "CREATE DATABASE $db" >/dev/null
-    env=(ITSGOW_DATABASE_URL="${url/\/postgres?/\/$db?}")
+    env+=(ITSGOW_DATABASE_URL="$(printf %s "$url" | sed "s#/postgres?#/$db?#")")
   fi
   start=$(date +%s%N)
   env "${env[@]}" ITSGOW_LOG_LEVEL=warn "$bin" serve --demo --data "$data" --http-addr 127.0.0.1:$port >"$data/out" 2>"$data/err" &
@@ -30,7 +33,7 @@ for engine in sqlite postgres; do
   done
   ready=$(( ($(date +%s%N) - start) / 1000000 ))
   token=$(python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['customer']['token'])" "$data/demo-credentials.json")
-  echo "== $engine: serve --demo to healthy /healthz with demo seeded: ${ready} ms"
+  echo "== $run: serve --demo to healthy /healthz with demo seeded: ${ready} ms"
   echo -n "   max throughput: "; "$bin" loadgen --url "http://127.0.0.1:$port/api/v1/me" --token "$token" --duration 10s --concurrency 32
   echo -n "   at 1,000 req/s: "; "$bin" loadgen --url "http://127.0.0.1:$port/api/v1/me" --token "$token" --duration 10s --rate 1000 --concurrency 32
   kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
