@@ -84,8 +84,12 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		return LoginResult{}, err
 	}
 	err = s.deps.Store.InTx(ctx, func(tx Tx) error {
-		if err := tx.UpdateLoginState(ctx, a.ID, 0, time.Time{}); err != nil {
-			return err
+		// With a second factor the failure counter is reset only once the code is right, so
+		// knowing the password gives no free code guesses.
+		if !a.TOTPEnabled {
+			if err := tx.UpdateLoginState(ctx, a.ID, 0, time.Time{}); err != nil {
+				return err
+			}
 		}
 		if err := tx.InsertSession(ctx, sess); err != nil {
 			return err
@@ -108,22 +112,25 @@ func truncate(s string, n int) string {
 
 func (s *Service) loginFailed(ctx context.Context, a Account, actor Actor, now time.Time) error {
 	return s.deps.Store.InTx(ctx, func(tx Tx) error {
-		failed := a.FailedLogins + 1
-		var until time.Time
-		if failed >= s.cfg.MaxFailedLogins {
-			until = now.Add(s.cfg.Lockout)
-			if _, err := s.deps.Notify.Queue(ctx, tx, recipient(a), "account_locked", map[string]any{
-				"Name": a.Name, "Failures": failed, "Until": until.Format("2006-01-02 15:04 MST")},
-				fmt.Sprintf("locked:%d:%d", a.ID, until.Unix())); err != nil {
-				return err
-			}
-			if err := audit(ctx, tx, now, actor, "account.locked", "account", fmt.Sprint(a.ID), customerOf(actor, a.ID),
-				map[string]any{"until": until, "failures": failed}); err != nil {
-				return err
-			}
-			failed = 0
+		// counted in the store, so that concurrent failures are never lost
+		failed, err := tx.RecordFailedLogin(ctx, a.ID)
+		if err != nil {
+			return err
 		}
-		return tx.UpdateLoginState(ctx, a.ID, failed, until)
+		if failed < s.cfg.MaxFailedLogins {
+			return nil
+		}
+		until := now.Add(s.cfg.Lockout)
+		if _, err := s.deps.Notify.Queue(ctx, tx, recipient(a), "account_locked", map[string]any{
+			"Name": a.Name, "Failures": failed, "Until": until.Format("2006-01-02 15:04 MST")},
+			fmt.Sprintf("locked:%d:%d", a.ID, until.Unix())); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, now, actor, "account.locked", "account", fmt.Sprint(a.ID), customerOf(actor, a.ID),
+			map[string]any{"until": until, "failures": failed}); err != nil {
+			return err
+		}
+		return tx.UpdateLoginState(ctx, a.ID, 0, until)
 	})
 }
 
@@ -193,7 +200,11 @@ func (s *Service) VerifySecondFactor(ctx context.Context, p Principal, code, ip 
 	}
 	now := s.now()
 	if now.Before(a.LockedUntil) {
-		return errs.Coded(errs.TooManyRequests, "account_locked", "too many failed logins; try again after "+a.LockedUntil.Format("15:04 MST"))
+		return &errs.Error{Kind: errs.TooManyRequests, Code: "account_locked",
+			Msg: "too many failed logins; try again after " + a.LockedUntil.Format("15:04 MST"), Cause: &LockedError{a.LockedUntil}}
+	}
+	if !s.allowIP(ip, now) {
+		return errs.Coded(errs.TooManyRequests, "rate_limited", "too many login attempts; wait a minute")
 	}
 	actor := Actor{Kind: string(a.Kind), ID: a.ID, Label: a.Label(), IP: ip}
 	step := VerifyTOTP(a.TOTPSecret, code, now, a.TOTPLastStep)
@@ -240,17 +251,25 @@ type TOTPSetup struct {
 
 // BeginTOTP stores a new pending secret (not yet enabled) and returns it.
 func (s *Service) BeginTOTP(ctx context.Context, actor Actor, p Principal) (TOTPSetup, error) {
-	if p.Account.TOTPEnabled {
-		return TOTPSetup{}, errs.Coded(errs.Conflict, "totp_enabled", "two-factor authentication is already on")
-	}
 	secret, err := NewTOTPSecret()
 	if err != nil {
 		return TOTPSetup{}, err
 	}
 	err = s.deps.Store.InTx(ctx, func(tx Tx) error {
+		// The principal's copy of the account may be stale (token cache): read it again.
+		a, err := tx.AccountByID(ctx, p.Account.ID)
+		if err != nil {
+			return err
+		}
+		if a.TOTPEnabled {
+			return errs.Coded(errs.Conflict, "totp_enabled", "two-factor authentication is already on")
+		}
 		return tx.SetTOTP(ctx, p.Account.ID, secret, false, 0)
 	})
-	return TOTPSetup{Secret: secret, URL: TOTPURL(s.cfg.Issuer, p.Account.Email, secret)}, err
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	return TOTPSetup{Secret: secret, URL: TOTPURL(s.cfg.Issuer, p.Account.Email, secret)}, nil
 }
 
 // PendingTOTP returns the pending secret, if any, so the setup page can show it again.

@@ -24,6 +24,8 @@ type Tx interface {
 	notify.Tx
 	InsertAccount(ctx context.Context, a *Account) error
 	UpdateLoginState(ctx context.Context, id ID, failed int, lockedUntil time.Time) error
+	// RecordFailedLogin adds one failure and returns the new count.
+	RecordFailedLogin(ctx context.Context, id ID) (int, error)
 	SetTOTP(ctx context.Context, id ID, secret string, enabled bool, lastStep int64) error
 	SetLanguage(ctx context.Context, id ID, lang string) error
 	SetPassword(ctx context.Context, id ID, hash string) error

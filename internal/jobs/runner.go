@@ -141,11 +141,16 @@ func (r *Runner) Tick(ctx context.Context) (int, error) {
 	if _, err := r.deps.Store.RescueJobs(ctx, now.Add(-r.cfg.LeaseTimeout), now); err != nil {
 		return 0, fmt.Errorf("rescue jobs: %w", err)
 	}
-	if now.Sub(r.lastPrune) > time.Hour {
+	r.mu.Lock()
+	prune := now.Sub(r.lastPrune) > time.Hour
+	if prune {
+		r.lastPrune = now
+	}
+	r.mu.Unlock()
+	if prune {
 		if _, err := r.deps.Store.PruneJobs(ctx, now.Add(-r.cfg.Retention)); err != nil {
 			return 0, fmt.Errorf("prune jobs: %w", err)
 		}
-		r.lastPrune = now
 	}
 	kinds := r.kinds()
 	total := 0

@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -73,6 +74,8 @@ type Tx interface {
 	jobs.Tx
 	// InsertNotice stores n and sets its ID; it returns false when n.DedupKey was already used.
 	InsertNotice(ctx context.Context, n *Notice) (bool, error)
+	// AfterCommit runs f once the transaction committed.
+	AfterCommit(f func())
 }
 
 // Store keeps notices.
@@ -197,7 +200,9 @@ func (s *Service) Queue(ctx context.Context, tx Tx, to Recipient, kind string, d
 		Subject: subject, Body: body, BodySHA256: hex.EncodeToString(sum[:]), DedupKey: dedupKey,
 		Status: Queued, CreatedAt: now,
 	}
-	n.MessageID = fmt.Sprintf("notice-%s-%d@%s", hex.EncodeToString(sum[:6]), now.UnixNano(), s.cfg.MessageIDDomain)
+	var rnd [8]byte
+	_, _ = rand.Read(rnd[:])
+	n.MessageID = fmt.Sprintf("notice-%d-%s@%s", now.Unix(), hex.EncodeToString(rnd[:]), s.cfg.MessageIDDomain)
 	if s.deps.Sender == nil {
 		n.Status = Held
 	}
@@ -212,6 +217,7 @@ func (s *Service) Queue(ctx context.Context, tx Tx, to Recipient, kind string, d
 		if err := s.enqueue(ctx, tx, n.ID, now); err != nil {
 			return Notice{}, err
 		}
+		s.wake(tx)
 	}
 	return n, nil
 }
@@ -223,6 +229,12 @@ func (s *Service) enqueue(ctx context.Context, tx jobs.Tx, id NoticeID, now time
 		return fmt.Errorf("enqueue notice delivery: %w", err)
 	}
 	return nil
+}
+
+func (s *Service) wake(tx Tx) {
+	if s.deps.Wake != nil {
+		tx.AfterCommit(s.deps.Wake)
+	}
 }
 
 type sendArgs struct {
@@ -299,5 +311,9 @@ func (s *Service) Resend(ctx context.Context, tx Tx, id NoticeID) error {
 	if s.deps.Sender == nil {
 		return errs.Coded(errs.Unavailable, "no_relay", "no mail relay is configured")
 	}
-	return s.enqueue(ctx, tx, id, s.deps.Clock.Now())
+	if err := s.enqueue(ctx, tx, id, s.deps.Clock.Now()); err != nil {
+		return err
+	}
+	s.wake(tx)
+	return nil
 }

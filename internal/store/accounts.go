@@ -163,6 +163,13 @@ func (q *Q) UpdateLoginState(ctx context.Context, id account.ID, failed int, loc
 	return q.update1(ctx, "account", `UPDATE accounts SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, tsp(lockedUntil), id)
 }
 
+// RecordFailedLogin implements account.Tx.
+func (q *Q) RecordFailedLogin(ctx context.Context, id account.ID) (int, error) {
+	var n int
+	err := q.row(ctx, `UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, id).Scan(&n)
+	return n, q.scanErr(err, "account")
+}
+
 // SetTOTP implements account.Tx.
 func (q *Q) SetTOTP(ctx context.Context, id account.ID, secret string, enabled bool, lastStep int64) error {
 	return q.update1(ctx, "account", `UPDATE accounts SET totp_secret = ?, totp_enabled = ?, totp_last_step = ? WHERE id = ?`, secret, enabled, lastStep, id)

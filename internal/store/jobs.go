@@ -121,6 +121,11 @@ func (s jobStore) DiscardJob(ctx context.Context, id int64, now time.Time, msg s
 func (s jobStore) RescueJobs(ctx context.Context, lockedBefore, now time.Time) (int, error) {
 	var n int64
 	err := s.db.WithTx(ctx, func(q *Q) error {
+		// a lost job that used its last attempt is discarded, not run again
+		if _, err := q.exec(ctx, `UPDATE jobs SET state = 'discarded', finished_at = ?, locked_at = NULL, last_error = 'lease expired on the last attempt'
+			WHERE state = 'running' AND locked_at < ? AND attempt >= max_attempts`, ts(now), ts(lockedBefore)); err != nil {
+			return err
+		}
 		res, err := q.exec(ctx, `UPDATE jobs SET state = 'available', run_at = ?, locked_at = NULL, locked_by = '', last_error = 'lease expired'
 			WHERE state = 'running' AND locked_at < ?`, ts(now), ts(lockedBefore))
 		if err != nil {
