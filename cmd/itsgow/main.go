@@ -73,6 +73,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		fmt.Fprint(stdout, usage)
 	case "me", "tokens", "notices":
 		err = cmdClient(ctx, args, stdout, environ)
+	case "catalog", "order", "orders", "invoices":
+		err = cmdCommerce(ctx, args, stdout, environ)
+	case "servers", "server":
+		err = cmdFleet(ctx, args, stdout, environ)
+	case "ip", "ips", "flowgen":
+		err = cmdNetguard(ctx, args, stdout, stderr, environ)
 	default:
 		fmt.Fprintf(stderr, "itsgow: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -23,6 +23,10 @@ type Deps struct {
 	NoticeTx func(r *http.Request, fn func(notify.Tx) error) error
 	Jobs     jobs.Store
 	Version  string
+	// Each capability's services (commerce.go, fleet.go, netguard.go).
+	Commerce CommerceDeps
+	Fleet    FleetDeps
+	Netguard NetguardDeps
 }
 
 // access is who may call a route.

@@ -13,7 +13,17 @@ import (
 	"github.com/itsgow/itsgow/internal/notify"
 )
 
+// table is every route: the core (accounts, notices, staff) and each capability's own file.
 func (a *API) table() []Route {
+	var rs []Route
+	rs = append(rs, a.coreRoutes()...)
+	rs = append(rs, a.commerceRoutes()...)
+	rs = append(rs, a.fleetRoutes()...)
+	rs = append(rs, a.netguardRoutes()...)
+	return rs
+}
+
+func (a *API) coreRoutes() []Route {
 	return []Route{
 		{Method: "POST", Path: "/auth/login", Summary: "Log in with email and password (sets the session cookie)", Tag: "auth",
 			access: public, Request: LoginRequest{}, Reply: LoginReply{}, Status: 200, handle: a.login},

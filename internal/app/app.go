@@ -64,6 +64,9 @@ type Config struct {
 	Mail     MailConfig        `yaml:"mail"`
 	Log      LogConfig         `yaml:"log"`
 	Policy   policy.Config     `yaml:"policy"`
+	Commerce CommerceConfig    `yaml:"commerce"`
+	Fleet    FleetConfig       `yaml:"fleet"`
+	Netguard NetguardConfig    `yaml:"netguard"`
 }
 
 // DefaultConfig returns the defaults of every section.
@@ -75,6 +78,7 @@ func DefaultConfig() Config {
 		Jobs: jobs.DefaultConfig(), Accounts: account.DefaultConfig(),
 		Mail: MailConfig{Config: notify.DefaultConfig(), SMTP: smtpCfg},
 		Log:  LogConfig{Level: "info", Format: "text"}, Policy: policy.Default(),
+		Commerce: DefaultCommerceConfig(), Fleet: DefaultFleetConfig(), Netguard: DefaultNetguardConfig(),
 	}
 }
 
@@ -93,7 +97,7 @@ func (c Config) Validate() error {
 		}
 	}
 	list = append(list, c.HTTP.Validate(), c.Database.Validate(), c.Jobs.Validate(), c.Accounts.Validate(),
-		c.Mail.Config.Validate(), c.Policy.Validate())
+		c.Mail.Config.Validate(), c.Policy.Validate(), c.Commerce.Validate(), c.Fleet.Validate(), c.Netguard.Validate())
 	if c.Mail.SMTP.Addr != "" {
 		list = append(list, c.Mail.SMTP.Validate())
 	}
@@ -131,6 +135,10 @@ type App struct {
 	Accounts *account.Service
 	Notify   *notify.Service
 	Runner   *jobs.Runner
+	// Each capability's services and loops (commerce.go, fleet.go, netguard.go).
+	Commerce CommerceParts
+	Fleet    FleetParts
+	Netguard NetguardParts
 }
 
 // New builds itsgow from cfg; it opens and migrates the store and binds the HTTP address.
@@ -194,6 +202,12 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	}
 	a.Runner.Handle(account.JobPurgeSessions, a.Accounts.HandlePurgeSessions)
 	a.Runner.Periodic(account.JobPurgeSessions, time.Hour)
+	for _, wire := range []func(context.Context) error{a.wireCommerce, a.wireFleet, a.wireNetguard} {
+		if err := wire(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if cfg.Has("api") || cfg.Has("web") {
 		a.HTTP, err = httpserver.New(cfg.HTTP, httpserver.Deps{Logger: deps.Logger, Clock: deps.Clock, Registry: a.Registry,
 			Accounts: a.Accounts, Health: db.Ping})
@@ -209,11 +223,13 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 		}
 		if cfg.Has("api") {
 			a.API = api.Mount(api.Deps{Logger: deps.Logger, Server: a.HTTP, Accounts: a.Accounts, Notify: a.Notify,
-				NoticeTx: noticeTx, Jobs: db.Jobs(), Version: Version})
+				NoticeTx: noticeTx, Jobs: db.Jobs(), Version: Version,
+				Commerce: a.commerceAPI(), Fleet: a.fleetAPI(), Netguard: a.netguardAPI()})
 		}
 		if cfg.Has("web") {
 			if err := web.Mount(web.Deps{Logger: deps.Logger, Clock: deps.Clock, Server: a.HTTP, Accounts: a.Accounts,
-				Notify: a.Notify, Jobs: db.Jobs(), NoticeTx: noticeTx}); err != nil {
+				Notify: a.Notify, Jobs: db.Jobs(), NoticeTx: noticeTx,
+				Commerce: a.commerceWeb(), Fleet: a.fleetWeb(), Netguard: a.netguardWeb()}); err != nil {
 				db.Close()
 				return nil, err
 			}
@@ -247,6 +263,9 @@ func (a *App) Run(ctx context.Context) error {
 	if a.Cfg.Has("worker") {
 		g.Go(func() error { return a.Runner.Run(ctx) })
 	}
+	for _, run := range a.loops() {
+		g.Go(func() error { return run(ctx) })
+	}
 	a.Log.Info("itsgow running", "roles", strings.Join(a.Cfg.Roles, ","), logkey.Addr, a.URL(), "engine", a.DB.Engine())
 	return g.Wait()
 }
@@ -258,4 +277,14 @@ func (a *App) Close() error { return a.DB.Close() }
 func (a *App) Tick(ctx context.Context) error {
 	_, err := a.Runner.Tick(ctx)
 	return err
+}
+
+// loops returns the long-running loops of the roles this process runs (collectors, reconcilers,
+// BGP speakers...), each stopping when its context ends.
+func (a *App) loops() []func(context.Context) error {
+	var out []func(context.Context) error
+	out = append(out, a.commerceLoops()...)
+	out = append(out, a.fleetLoops()...)
+	out = append(out, a.netguardLoops()...)
+	return out
 }

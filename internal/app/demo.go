@@ -84,6 +84,11 @@ func (a *App) SeedDemo(ctx context.Context) (DemoCredentials, error) {
 		}
 		x.login.Token = secret
 	}
+	for _, seed := range []func(context.Context, *DemoCredentials) error{a.seedCommerce, a.seedFleet, a.seedNetguard} {
+		if err := seed(ctx, &c); err != nil {
+			return c, fmt.Errorf("demo seed: %w", err)
+		}
+	}
 	return c, a.writeCredentials(c)
 }
 

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"slices"
 	"strconv"
@@ -28,13 +29,30 @@ type catalog map[string]map[string]string
 func loadCatalog() (catalog, error) {
 	c := catalog{}
 	for _, lang := range languages {
-		b, err := catalogFS.ReadFile("i18n/" + lang + ".json")
+		// i18n/<lang>.json, then each capability's i18n/<capability>.<lang>.json
+		files, err := fs.Glob(catalogFS, "i18n/*"+lang+".json")
 		if err != nil {
-			return nil, fmt.Errorf("message catalogue %s: %w", lang, err)
+			return nil, err
 		}
 		m := map[string]string{}
-		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("message catalogue %s: %w", lang, err)
+		for _, f := range files {
+			if base := strings.TrimPrefix(f, "i18n/"); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+				continue
+			}
+			b, err := catalogFS.ReadFile(f)
+			if err != nil {
+				return nil, fmt.Errorf("message catalogue %s: %w", f, err)
+			}
+			part := map[string]string{}
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("message catalogue %s: %w", f, err)
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					return nil, fmt.Errorf("message catalogue %s: key %q defined twice", f, k)
+				}
+				m[k] = v
+			}
 		}
 		c[lang] = m
 	}

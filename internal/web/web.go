@@ -33,6 +33,10 @@ type Deps struct {
 	Jobs     jobs.Store
 	// NoticeTx runs fn in a transaction offering notify.Tx (staff resend).
 	NoticeTx func(r *http.Request, fn func(notify.Tx) error) error
+	// Each capability's services (commerce.go, fleet.go, netguard.go).
+	Commerce CommerceDeps
+	Fleet    FleetDeps
+	Netguard NetguardDeps
 }
 
 // ui is the mounted interface.
@@ -85,6 +89,10 @@ func (u *ui) routes(mux *http.ServeMux) {
 	mux.Handle("GET /staff/outbox", u.wrap(staff, account.RoleSupport, u.staffOutbox))
 	mux.Handle("GET /staff/outbox/{id}", u.wrap(staff, account.RoleSupport, u.staffNotice))
 	mux.Handle("POST /staff/outbox/{id}/resend", u.wrap(staff, account.RoleSupport, u.staffResend))
+
+	u.commerceRoutes(mux)
+	u.fleetRoutes(mux)
+	u.netguardRoutes(mux)
 
 	// Anything else is a page of the interface that does not exist.
 	mux.Handle("/", u.wrap(public, "", func(http.ResponseWriter, *http.Request) error { return errNotFound }))
