@@ -150,6 +150,16 @@ func New(ctx context.Context, cfg Config, deps Deps) (*App, error) {
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
+	if f := cfg.Database.URLFile; f != "" && cfg.Database.URL == "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("database.url_file: %w", err)
+		}
+		cfg.Database.URL = strings.TrimSpace(string(b))
+		if err := cfg.Database.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	db, err := store.Open(ctx, cfg.Database, cfg.Data)
 	if err != nil {
 		return nil, err
