@@ -239,7 +239,7 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 		if err := tx.DeleteSession(ctx, p.Session.IDHash); err != nil {
 			return err
 		}
-		return audit(ctx, tx, s.now(), actor, "session.logout", "account", fmt.Sprint(p.Account.ID), customerOf(actor, p.Account.ID), nil)
+		return audit(ctx, tx, s.now(), actor, "session.logout", "account", fmt.Sprint(p.Account.ID), customerOfAccount(p.Account), nil)
 	})
 }
 

@@ -377,7 +377,7 @@ func (s *Service) CreateToken(ctx context.Context, actor Actor, p Principal, in 
 		if err := tx.InsertToken(ctx, &t); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, now, actor, "token.create", "token", fmt.Sprint(t.ID), customerOf(actor, p.Account.ID),
+		if err := audit(ctx, tx, now, actor, "token.create", "token", fmt.Sprint(t.ID), customerOfAccount(p.Account),
 			map[string]any{"name": t.Name, "scopes": t.Scopes, "prefix": t.Prefix}); err != nil {
 			return err
 		}
@@ -404,7 +404,7 @@ func (s *Service) RevokeToken(ctx context.Context, actor Actor, p Principal, id 
 		if err := tx.RevokeToken(ctx, p.Account.ID, id, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, actor, "token.revoke", "token", fmt.Sprint(id), customerOf(actor, p.Account.ID), nil)
+		return audit(ctx, tx, now, actor, "token.revoke", "token", fmt.Sprint(id), customerOfAccount(p.Account), nil)
 	})
 	if err == nil {
 		s.forgetTokens(id)
@@ -428,4 +428,12 @@ func (s *Service) HandlePurgeSessions(ctx context.Context, _ jobs.Job) error {
 		}
 		return err
 	})
+}
+
+// customerOfAccount is the customer an audit row concerns when it is about account a.
+func customerOfAccount(a Account) ID {
+	if a.Kind == KindCustomer {
+		return a.ID
+	}
+	return 0
 }
