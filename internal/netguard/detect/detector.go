@@ -1,0 +1,507 @@
+package detect
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/netguard"
+)
+
+// numShards splits the detector's state by destination prefix.
+const numShards = 64
+
+// Caps of the per-shard free lists, so that memory freed after an attack goes back to the Go
+// heap while churn in steady state does not allocate.
+const (
+	freeRingsCap = 128
+	freeSubsCap  = 64
+	freeTopsCap  = 8
+)
+
+// Detector counts inbound traffic per tracked IP and per prefix, and reports attacks. Create it
+// with New.
+type Detector struct {
+	layout   *layout
+	profiles []profile
+	byName   map[string]uint8
+	carpet   uint8 // profile of the prefix aggregates
+	nets     addrSet
+	bits4    int // prefix aggregate length on the 128-bit key of an IPv4 address (96 + bits)
+	bits6    int
+	pbits4   int // the same, as an IPv4 prefix length
+	pbits6   int
+
+	k           int64 // TriggerDelay in seconds
+	exportDelay time.Duration
+	endAfter    int64 // seconds
+	lag         int64 // BaselineDelay in seconds
+	alpha       float64
+	topN        int
+
+	invalid atomic.Uint64 // flows without a usable destination
+
+	tickMu    sync.Mutex
+	evaluated int64 // latest second Tick judged; math.MinInt64 before the first Tick
+
+	shards [numShards]shard
+}
+
+type shard struct {
+	mu   sync.Mutex
+	ip4  map[uint32]entry
+	ip6  map[u128]entry
+	pfx  map[u128]*subject
+	ips  []*subject // IPs with counters
+	pfxs []*subject // prefixes with counters
+
+	freeRings []*ring
+	freeSubs  []*subject
+	freeTops  []*topK
+
+	flows, unknown, untracked, stale uint64
+
+	_ [64]byte // keep shards on separate cache lines
+}
+
+// entry is what a tracked IP costs while idle.
+type entry struct {
+	sub       *subject // counters, nil while idle
+	lastAbove uint32   // unix second of the latest second above threshold, 0: never
+	prof      uint8
+	inNet     bool // inside Config.Networks: counts in its prefix aggregate
+}
+
+// subject is an IP or a prefix aggregate with traffic in the window.
+type subject struct {
+	cnt       [maxCounters]counter
+	used      uint32              // counters with a ring
+	base      [numMetrics]float32 // baseline of the total
+	head      int64               // newest second with traffic
+	dirty     int64               // oldest second written since the last Tick
+	key       u128                // address, or prefix address for an aggregate
+	prefixKey u128                // IP inside Networks: key of its aggregate
+	top       *topK
+	atk       *attack
+	lastAbove int64 // unix second of the latest second above a threshold; 0: never
+	noTrigger int64 // no new attack from a run that starts at or before this second
+
+	ipAbove     uint64 // aggregate: bit s&63 set when one of its IPs was above in second s
+	ipAboveHead int64
+
+	idx      int32 // position in the shard's active list
+	prof     uint8
+	v4       bool
+	isPrefix bool
+	inNet    bool
+}
+
+// attack is the state of an attack on a subject.
+type attack struct {
+	started      int64
+	peak         Rate
+	vectors      uint32 // counters reported as vectors
+	peakSeverity float64
+	quietSent    bool
+}
+
+// New validates cfg and returns an empty Detector.
+func New(cfg Config) (*Detector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	d := &Detector{
+		layout:      newLayout(),
+		byName:      map[string]uint8{},
+		nets:        newAddrSet(cfg.Networks),
+		bits4:       96 + cfg.CarpetBitsV4,
+		bits6:       cfg.CarpetBitsV6,
+		pbits4:      cfg.CarpetBitsV4,
+		pbits6:      cfg.CarpetBitsV6,
+		k:           int64(cfg.TriggerDelay / time.Second),
+		exportDelay: cfg.ExportDelay,
+		endAfter:    int64((cfg.EndAfter + time.Second - 1) / time.Second),
+		lag:         int64((cfg.BaselineDelay + time.Second - 1) / time.Second),
+		alpha:       1 - math.Exp(-math.Ln2/cfg.BaselineHalfLife.Seconds()),
+		topN:        cfg.TopSources,
+		evaluated:   math.MinInt64,
+	}
+	all := mergeProfiles(cfg.Profiles)
+	names := make([]string, 0, len(all))
+	for name := range all {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		d.byName[name] = uint8(len(d.profiles))
+		d.profiles = append(d.profiles, compileProfile(name, all[name], d.layout))
+	}
+	d.carpet = d.byName[cfg.CarpetProfile]
+	for i := range d.shards {
+		sh := &d.shards[i]
+		sh.ip4 = map[uint32]entry{}
+		sh.ip6 = map[u128]entry{}
+		sh.pfx = map[u128]*subject{}
+	}
+	return d, nil
+}
+
+// locate returns the key of the prefix aggregate of k and the shard that holds both: an IP
+// and its aggregate share a shard, so that Add takes one lock.
+func (d *Detector) locate(k u128, v4 bool) (u128, *shard) {
+	var pk u128
+	if v4 {
+		pk = k.mask(d.bits4)
+	} else {
+		pk = k.mask(d.bits6)
+	}
+	h := (pk.hi ^ bits.RotateLeft64(pk.lo, 29)) * 0x9e3779b97f4a7c15
+	return pk, &d.shards[h>>(64-6)] // numShards = 64
+}
+
+func (sh *shard) lookup(k u128, v4 bool) (entry, bool) {
+	if v4 {
+		e, ok := sh.ip4[uint32(k.lo)]
+		return e, ok
+	}
+	e, ok := sh.ip6[k]
+	return e, ok
+}
+
+func (sh *shard) store(k u128, v4 bool, e entry) {
+	if v4 {
+		sh.ip4[uint32(k.lo)] = e
+	} else {
+		sh.ip6[k] = e
+	}
+}
+
+// Track starts tracking ip with the named profile, or changes the profile of a tracked IP
+// (keeping its counters).
+func (d *Detector) Track(ip netip.Addr, profileName string) error {
+	ip = ip.Unmap()
+	if !ip.IsValid() {
+		return fmt.Errorf("detect track: %w", ErrInvalidAddr)
+	}
+	p, ok := d.byName[profileName]
+	if !ok {
+		return fmt.Errorf("detect track %s profile %q: %w", ip, profileName, ErrUnknownProfile)
+	}
+	k := keyOf(ip)
+	_, sh := d.locate(k, ip.Is4())
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.lookup(k, ip.Is4())
+	if !ok {
+		e.inNet = d.nets.contains(k)
+	}
+	e.prof = p
+	if e.sub != nil {
+		e.sub.prof = p
+	}
+	sh.store(k, ip.Is4(), e)
+	return nil
+}
+
+// Untrack stops tracking ip and forgets its counters and any open attack (no EventEnd). It
+// reports whether ip was tracked.
+func (d *Detector) Untrack(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	k := keyOf(ip)
+	_, sh := d.locate(k, ip.Is4())
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	e, ok := sh.lookup(k, ip.Is4())
+	if !ok {
+		return false
+	}
+	if e.sub != nil {
+		sh.ips = sh.release(sh.ips, e.sub)
+	}
+	if ip.Is4() {
+		delete(sh.ip4, uint32(k.lo))
+	} else {
+		delete(sh.ip6, k)
+	}
+	return true
+}
+
+// Add counts one flow record received at now. The record is spread evenly over the seconds it
+// covers; the part older than the window (64 s before now) is dropped, and a record ending after
+// now (the exporter's clock is ahead) is moved back to end at now. Add never allocates once the
+// destination's counters exist.
+func (d *Detector) Add(f *netguard.Flow, now time.Time) {
+	dst := f.Dst.Unmap()
+	if !dst.IsValid() {
+		d.invalid.Add(1)
+		return
+	}
+	v4 := dst.Is4()
+	k := keyOf(dst)
+	pk, sh := d.locate(k, v4)
+	sp, inWindow := spanOf(f, now)
+	cl := d.layout.classify(f)
+
+	sh.mu.Lock()
+	var subs [2]*subject
+	e, tracked := sh.lookup(k, v4)
+	inNet := e.inNet
+	if !tracked {
+		inNet = d.nets.contains(k)
+		if !inNet {
+			sh.unknown++
+			sh.mu.Unlock()
+			return
+		}
+		sh.untracked++
+	}
+	if !inWindow {
+		sh.stale++
+		sh.mu.Unlock()
+		return
+	}
+	sh.flows++
+	if tracked {
+		if e.sub == nil {
+			e.sub = sh.activate(k, v4, e.prof, false)
+			e.sub.lastAbove = int64(e.lastAbove)
+			e.sub.inNet, e.sub.prefixKey = inNet, pk
+			sh.ips = append(sh.ips, e.sub)
+			e.sub.idx = int32(len(sh.ips) - 1)
+			sh.store(k, v4, e)
+		}
+		subs[0] = e.sub
+	}
+	if inNet {
+		p := sh.pfx[pk]
+		if p == nil {
+			p = sh.activate(pk, v4, d.carpet, true)
+			sh.pfx[pk] = p
+			sh.pfxs = append(sh.pfxs, p)
+			p.idx = int32(len(sh.pfxs) - 1)
+		}
+		subs[1] = p
+	}
+	sh.spread(&subs, &sp, cl)
+	for _, s := range subs {
+		if s != nil && s.top != nil {
+			s.top.add(keyOf(f.Src.Unmap()), f.Packets)
+		}
+	}
+	sh.mu.Unlock()
+}
+
+// span is the part of a flow record inside the window.
+type span struct {
+	first, last      int64 // seconds to count, first clamped to the window
+	startNs, endNs   int64
+	pkts, bytes      uint64
+	whole            bool // the record lies in second first alone
+	startSec, endSec int64
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// spanOf places f in time, relative to now.
+func spanOf(f *netguard.Flow, now time.Time) (span, bool) {
+	nowNs := now.UnixNano()
+	endNs := nowNs
+	if !f.End.IsZero() {
+		endNs = f.End.UnixNano()
+	}
+	startNs := endNs
+	if !f.Start.IsZero() {
+		if s := f.Start.UnixNano(); s < endNs {
+			startNs = s
+		}
+	}
+	if endNs > nowNs { // the exporter's clock is ahead
+		startNs -= endNs - nowNs
+		endNs = nowNs
+	}
+	sp := span{startNs: startNs, endNs: endNs, pkts: f.Packets, bytes: f.Bytes}
+	sp.startSec = floorDiv(startNs, 1e9)
+	sp.endSec = sp.startSec
+	if endNs > startNs {
+		sp.endSec = floorDiv(endNs-1, 1e9)
+	}
+	minSec := floorDiv(nowNs, 1e9) - window + 1
+	if sp.endSec < minSec {
+		return sp, false
+	}
+	sp.first, sp.last = max(sp.startSec, minSec), sp.endSec
+	sp.whole = sp.startSec == sp.endSec
+	return sp, true
+}
+
+// spread adds the record to the subjects, second by second.
+func (sh *shard) spread(subs *[2]*subject, sp *span, cl classes) {
+	if sp.whole {
+		sh.addSecond(subs, cl, sp.first, sp.pkts, sp.bytes)
+		return
+	}
+	var shares [window]share
+	n := sp.shares(&shares)
+	for _, sub := range subs {
+		if sub == nil {
+			continue
+		}
+		for i := range cl.n {
+			cn := &sub.cnt[cl.c[i]]
+			if cn.r == nil {
+				cn.r, cn.head = sh.newRing(), sp.last
+				sub.used |= 1 << cl.c[i]
+			}
+			cn.addRange(sp.first, shares[:n])
+		}
+		sub.head = max(sub.head, sp.last)
+		sub.dirty = min(sub.dirty, sp.first)
+	}
+}
+
+// share is the part of a record in one second.
+type share struct{ pkts, bytes uint64 }
+
+// shares fills out with the record's part in each second from first to last, in proportion to
+// the time it covers in each; the parts add up to the record exactly.
+func (sp *span) shares(out *[window]share) int {
+	dur := uint64(sp.endNs - sp.startNs)
+	off := uint64(max(sp.startNs, sp.first*1e9) - sp.startNs)
+	prevP, _ := mulDiv(sp.pkts, off, dur)
+	prevB, _ := mulDiv(sp.bytes, off, dur)
+	n := int(sp.last - sp.first + 1)
+	if n > 1 {
+		// Cumulative shares at the end of each second, stepped by one second at a time.
+		endOff := uint64((sp.first+1)*1e9 - sp.startNs)
+		cp := newStepper(sp.pkts, endOff, dur)
+		cb := newStepper(sp.bytes, endOff, dur)
+		for i := range n - 1 {
+			out[i] = share{cp.c - prevP, cb.c - prevB}
+			prevP, prevB = cp.c, cb.c
+			cp.next()
+			cb.next()
+		}
+	}
+	out[n-1] = share{sp.pkts - prevP, sp.bytes - prevB}
+	return n
+}
+
+// mulDiv returns a*b/d and its remainder; b <= d.
+func mulDiv(a, b, d uint64) (uint64, uint64) {
+	hi, lo := bits.Mul64(a, b)
+	return bits.Div64(hi, lo, d)
+}
+
+// stepper walks floor(total*off/dur) as off grows by one second.
+type stepper struct{ c, r, q, qr, d uint64 }
+
+func newStepper(total, off, dur uint64) stepper {
+	st := stepper{d: dur}
+	st.c, st.r = mulDiv(total, off, dur)
+	if dur > 1e9 {
+		st.q, st.qr = mulDiv(total, 1e9, dur)
+	}
+	return st
+}
+
+func (st *stepper) next() {
+	st.c += st.q
+	st.r += st.qr
+	if st.r >= st.d {
+		st.r -= st.d
+		st.c++
+	}
+}
+
+func (sh *shard) addSecond(subs *[2]*subject, cl classes, s int64, pkts, bytes uint64) {
+	for _, sub := range subs {
+		if sub == nil {
+			continue
+		}
+		for i := range cl.n {
+			c := cl.c[i]
+			cn := &sub.cnt[c]
+			if cn.r == nil {
+				cn.r, cn.head = sh.newRing(), s
+				sub.used |= 1 << c
+			}
+			cn.add(s, pkts, bytes, 1)
+		}
+		sub.head = max(sub.head, s)
+		sub.dirty = min(sub.dirty, s)
+	}
+}
+
+func (sh *shard) newRing() *ring {
+	if n := len(sh.freeRings); n > 0 {
+		r := sh.freeRings[n-1]
+		sh.freeRings = sh.freeRings[:n-1]
+		*r = ring{}
+		return r
+	}
+	return &ring{}
+}
+
+// activate returns an empty subject for key.
+func (sh *shard) activate(key u128, v4 bool, prof uint8, isPrefix bool) *subject {
+	var s *subject
+	if n := len(sh.freeSubs); n > 0 {
+		s = sh.freeSubs[n-1]
+		sh.freeSubs = sh.freeSubs[:n-1]
+		*s = subject{}
+	} else {
+		s = &subject{}
+	}
+	s.key, s.v4, s.prof, s.isPrefix = key, v4, prof, isPrefix
+	s.head, s.dirty = math.MinInt64, math.MaxInt64
+	return s
+}
+
+// release drops the counters of s, removes it from list and returns the list.
+func (sh *shard) release(list []*subject, s *subject) []*subject {
+	last := len(list) - 1
+	list[s.idx] = list[last]
+	list[s.idx].idx = s.idx
+	list[last] = nil
+	list = list[:last]
+	for i := range s.cnt {
+		if r := s.cnt[i].r; r != nil && len(sh.freeRings) < freeRingsCap {
+			sh.freeRings = append(sh.freeRings, r)
+		}
+		s.cnt[i].r = nil
+	}
+	sh.freeTop(s)
+	if len(sh.freeSubs) < freeSubsCap {
+		sh.freeSubs = append(sh.freeSubs, s)
+	}
+	return list
+}
+
+func (sh *shard) newTop() *topK {
+	if n := len(sh.freeTops); n > 0 {
+		t := sh.freeTops[n-1]
+		sh.freeTops = sh.freeTops[:n-1]
+		t.reset()
+		return t
+	}
+	return &topK{}
+}
+
+func (sh *shard) freeTop(s *subject) {
+	if s.top != nil && len(sh.freeTops) < freeTopsCap {
+		sh.freeTops = append(sh.freeTops, s.top)
+	}
+	s.top = nil
+}
