@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding"
 	"errors"
 	"fmt"
 	"os"
@@ -22,6 +23,14 @@ import (
 // (ITSGOW_HTTP_ADDR). Durations accept Go syntax plus a "d" suffix for days (7d, 26h, 90s).
 
 var durationType = reflect.TypeOf(time.Duration(0))
+
+var textUnmarshalerType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
+
+// isStruct reports a struct that is a mapping of keys: not a duration, and not a value written
+// as text (netip.Addr, netip.Prefix: encoding.TextUnmarshaler).
+func isStruct(v reflect.Value) bool {
+	return v.Kind() == reflect.Struct && v.Type() != durationType && !reflect.PointerTo(v.Type()).Implements(textUnmarshalerType)
+}
 
 // loadConfig applies the YAML file (if any) and the environment over the defaults.
 func loadConfig(path string, environ []string) (app.Config, error) {
@@ -57,7 +66,7 @@ func setNode(v reflect.Value, n *yaml.Node, path string) error {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	if v.Kind() == reflect.Struct && v.Type() != durationType {
+	if isStruct(v) {
 		if n.Kind != yaml.MappingNode {
 			return fmt.Errorf("%s: must be a mapping", orRoot(path))
 		}
@@ -105,6 +114,12 @@ func setScalar(v reflect.Value, s, path string) error {
 			return bad("a duration (e.g. 90s, 26h, 7d)")
 		}
 		v.SetInt(int64(d))
+		return nil
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(textUnmarshalerType) {
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+			return fmt.Errorf("%s: %q: %v", path, s, err)
+		}
 		return nil
 	}
 	switch v.Kind() {
@@ -215,7 +230,7 @@ type leaf struct {
 
 // leaves lists every leaf of the tree in declaration order.
 func leaves(v reflect.Value, path string, secret bool, out *[]leaf) {
-	if v.Kind() == reflect.Struct && v.Type() != durationType {
+	if isStruct(v) {
 		t := v.Type()
 		for i := range t.NumField() {
 			f := t.Field(i)
@@ -314,7 +329,7 @@ func dumpNode(m *yaml.Node, v reflect.Value) error {
 				s = "REDACTED"
 			}
 			val = scalarNode(s)
-		case fv.Kind() == reflect.Struct && fv.Type() != durationType:
+		case isStruct(fv):
 			val = &yaml.Node{Kind: yaml.MappingNode}
 			if err := dumpNode(val, fv); err != nil {
 				return err
@@ -322,7 +337,16 @@ func dumpNode(m *yaml.Node, v reflect.Value) error {
 		case fv.Kind() == reflect.Slice:
 			val = &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 			for j := range fv.Len() {
-				val.Content = append(val.Content, scalarNode(formatScalar(fv.Index(j))))
+				item := fv.Index(j)
+				if isStruct(item) { // a list of mappings (netguard.bgp.peers)
+					m := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+					if err := dumpNode(m, item); err != nil {
+						return err
+					}
+					val.Content = append(val.Content, m)
+					continue
+				}
+				val.Content = append(val.Content, scalarNode(formatScalar(item)))
 			}
 		default:
 			val = scalarNode(formatScalar(fv))
@@ -337,6 +361,15 @@ func scalarNode(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, 
 func formatScalar(v reflect.Value) string {
 	if v.Type() == durationType {
 		return formatDuration(time.Duration(v.Int()))
+	}
+	if m, ok := v.Interface().(encoding.TextMarshaler); ok {
+		if v.Kind() == reflect.Struct && v.IsZero() {
+			return "" // the zero netip.Addr, not "invalid IP"
+		}
+		b, err := m.MarshalText()
+		if err == nil {
+			return string(b)
+		}
 	}
 	return fmt.Sprint(v.Interface())
 }

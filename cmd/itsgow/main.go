@@ -40,12 +40,16 @@ Platform:
                             (password from ITSGOW_ADMIN_PASSWORD or --password-file)
   itsgow admin token create --email E --name N [--scopes '*']
   itsgow loadgen --url URL --token T [--rate N] [--duration D] [--concurrency C]
+  itsgow flowgen [--to 127.0.0.1:2055] [--format netflow9] [--scenario udp-flood] [--target 198.18.0.10] [--pps N] [--duration 30s]
+                                         synthetic flows to a loopback collector (itsgow flowgen -h)
   itsgow version
 
 Client (ITSGOW_URL, ITSGOW_TOKEN):
   itsgow me
   itsgow tokens list | create --name N --scopes a,b [--expires-days D] | revoke ID
   itsgow notices [list] | show ID
+  itsgow servers | server show|reboot|rescue|task ID | server reinstall ID --image NAME --yes [--ssh-key K] [--hostname H]
+  itsgow ips | ip mitigation|attacks|stats IP | ip mitigation set IP --permanent[=false]   DDoS mitigation (art. 9)
   add --json to print the API's JSON
 `
 
@@ -77,7 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		err = cmdCommerce(ctx, args, stdout, environ)
 	case "servers", "server":
 		err = cmdFleet(ctx, args, stdout, environ)
-	case "ip", "ips", "flowgen":
+	case "flowgen":
+		err = cmdFlowgen(ctx, args[1:], stdout, stderr)
+	case "ip", "ips":
 		err = cmdNetguard(ctx, args, stdout, stderr, environ)
 	default:
 		fmt.Fprintf(stderr, "itsgow: unknown command %q\n\n%s", args[0], usage)

@@ -34,13 +34,14 @@ func (l *lockedBuffer) String() string {
 
 var urlRe = regexp.MustCompile(`Web interface\s+(http://127\.0\.0\.1:\d+)/login`)
 
-// startDemo runs `itsgow serve --demo` in-process and returns its URL and credentials.
-func startDemo(t *testing.T, data string) (string, map[string]map[string]string, func()) {
+// startDemo runs `itsgow serve --demo` in-process (with extraEnv added to its environment) and
+// returns its URL and credentials.
+func startDemo(t *testing.T, data string, extraEnv ...string) (string, map[string]map[string]string, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut lockedBuffer
 	done := make(chan int, 1)
-	env := []string{"ITSGOW_ACCOUNTS_ARGON2_MEMORY_KIB=1024", "ITSGOW_ACCOUNTS_ARGON2_ITERATIONS=1", "ITSGOW_LOG_LEVEL=warn"}
+	env := append([]string{"ITSGOW_ACCOUNTS_ARGON2_MEMORY_KIB=1024", "ITSGOW_ACCOUNTS_ARGON2_ITERATIONS=1", "ITSGOW_LOG_LEVEL=warn"}, extraEnv...)
 	go func() {
 		done <- run(ctx, []string{"serve", "--demo", "--data", data, "--http-addr", "127.0.0.1:0"}, &out, &errOut, env)
 	}()

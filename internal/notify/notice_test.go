@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/mail"
 	"slices"
@@ -41,6 +42,43 @@ var samples = map[string]map[string]any{
 		"Scopes": "account:read servers:read", "At": "2026-03-02 09:00 UTC"},
 	"totp_changed":   {"Name": "Éloïse Dupont", "Enabled": true, "At": "2026-03-02 09:00 UTC"},
 	"account_locked": {"Name": "Éloïse Dupont", "Failures": 5, "Until": "2026-03-02 09:15 UTC"},
+	// commerce (orders, payments, contracts, invoices)
+	"order_paid": {"Name": "Éloïse Dupont", "Order": 31, "Plan": "ECO-1", "Amount": "299,86 €", "Invoice": "F2026-000001",
+		"Deadline": "09/03/2026 09:00 UTC", "Waits": false, "URL": "https://itsgow.example/orders/31"},
+	"order_late": {"Name": "Éloïse Dupont", "Order": 31, "Plan": "ECO-1", "Paid": "02/03/2026 09:00 UTC", "Deadline": "09/03/2026 09:00 UTC",
+		"Amount": "299,86 €", "URL": "https://itsgow.example/orders/31"},
+	"order_refunded": {"Name": "Éloïse Dupont", "Order": 31, "Plan": "ECO-1", "Amount": "299,86 €", "CreditNote": "A2026-000001", "Withdrawal": false},
+	"order_delivered": {"Name": "Éloïse Dupont", "Order": 31, "Plan": "ECO-1", "Server": "srv-31", "IP": "198.18.0.10", "OS": "debian-12",
+		"Start": "04/03/2026 10:00 UTC", "End": "04/03/2027 10:00 UTC", "Contract": 3},
+	"transfer_pending": {"Name": "Éloïse Dupont", "Amount": "299,86 €", "Reference": "ITSGOW-C31", "IBAN": "FR76 3000 4000 0312 3456 7890 143",
+		"BIC": "BNPAFRPPXXX", "Holder": "ITSGOW"},
+	"invoice_issued": {"Name": "Éloïse Dupont", "Number": "F2026-000042", "Amount": "23,99 €", "Due": "04/04/2026", "Plan": "ECO-1", "Contract": 3,
+		"Period": "04/04/2026 → 04/05/2026", "URL": "https://itsgow.example/invoices"},
+	"dunning_reminder": {"Name": "Éloïse Dupont", "Number": "F2026-000042", "Step": 1, "Amount": "23,99 €", "Due": "04/04/2026",
+		"SuspendOn": "19/04/2026", "Plan": "ECO-1", "URL": "https://itsgow.example/invoices"},
+	"contract_suspended": {"Name": "Éloïse Dupont", "Number": "F2026-000042", "Plan": "ECO-1", "Contract": 3, "Amount": "23,99 €",
+		"TerminateOn": "19/05/2026", "URL": "https://itsgow.example/invoices"},
+	"contract_terminated": {"Name": "Éloïse Dupont", "Contract": 3, "Plan": "ECO-1", "At": "19/05/2026 09:00 UTC", "Reason": "défaut de paiement du renouvellement"},
+	// fleet (servers, incidents, planned works)
+	"server_delivered": {"Name": "Éloïse Dupont", "Server": "ns1.itsgow.net", "MainIP": "198.18.0.10", "OS": "debian-13",
+		"Hostname": "ns1.itsgow.net", "Access": "password", "At": "2026-03-02 09:00 UTC", "TaskID": int64(1), "ServerID": int64(1)},
+	"server_reinstalled": {"Name": "Éloïse Dupont", "Server": "ns1.itsgow.net", "MainIP": "198.18.0.10", "OS": "debian-12",
+		"Hostname": "web1.example.fr", "Access": "sshKey", "At": "2026-03-02 09:00 UTC", "TaskID": int64(4), "ServerID": int64(1)},
+	"incident_opened": {"Name": "Éloïse Dupont", "Server": "ns1.itsgow.net", "IncidentID": int64(3), "At": "2026-03-02 09:00 UTC"},
+	"repair_delayed": {"Name": "Éloïse Dupont", "Server": "ns1.itsgow.net", "IncidentID": int64(3), "Since": "2026-03-02 09:00 UTC",
+		"Usual": "4h0m0s", "Expected": "2026-03-02 15:00 UTC"},
+	"maintenance_planned": {"Name": "Éloïse Dupont", "Title": "RBX1 A01: switch firmware", "Description": "10 minutes without network",
+		"Servers": "ns1.itsgow.net", "Start": "2026-03-05 09:00 UTC", "End": "2026-03-05 10:00 UTC"},
+	"staff_alert": {"Name": "Éloïse Dupont", "Subject": "machine SIM-RBX1-0003 to maintenance: deployTimeout", "Body": "delivery of debian-13 on SIM-RBX1-0003"},
+	// netguard (DDoS mitigation, art. 9; see internal/netguard/mitigation NoticeData)
+	"mitigation_started": {"Name": "Éloïse Dupont", "IP": "198.18.0.10", "State": "auto", "Nature": "udp-flood", "Level": 1,
+		"Since": "02/03/2026 à 09:00 UTC", "MinUntil": "03/03/2026 à 11:00 UTC", "HoldHours": 26, "QuietMinutes": 15,
+		"PeakBPS": "1.2 Gbit/s", "PeakPPS": "300.0 kpps"},
+	"mitigation_raised": {"Name": "Éloïse Dupont", "IP": "198.18.0.10", "State": "auto", "Nature": "udp-flood, syn-flood", "Level": 2,
+		"Since": "02/03/2026 à 09:00 UTC", "MinUntil": "03/03/2026 à 11:00 UTC", "HoldHours": 26, "QuietMinutes": 15,
+		"PeakBPS": "12.4 Gbit/s", "PeakPPS": "3.0 Mpps"},
+	"mitigation_ended": {"Name": "Éloïse Dupont", "IP": "198.18.0.10", "Since": "02/03/2026 à 09:00 UTC", "Ended": "03/03/2026 à 11:00 UTC",
+		"Duration": "26 h 0 min", "Reason": "expired", "HoldHours": 26, "QuietMinutes": 15},
 }
 
 func newService(tb testing.TB, clk *clocktest.Fake, st notify.Store, sender notify.Sender, wake func()) *notify.Service {
@@ -117,7 +155,8 @@ func TestRenderEveryKind(t *testing.T) {
 	s := newService(t, clocktest.New(t0), nil, nil, nil)
 	kinds := s.Kinds()
 	slices.Sort(kinds)
-	if diff := cmp.Diff([]string{"account_locked", "token_created", "totp_changed", "welcome"}, kinds); diff != "" {
+	want := slices.Sorted(maps.Keys(samples)) // every kind has sample data, and every sample a template
+	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("kinds with both languages (-want +got):\n%s", diff)
 	}
 	for _, kind := range kinds {

@@ -1,9 +1,480 @@
 package web
 
-import "net/http"
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/account"
+	"github.com/itsgow/itsgow/internal/errs"
+	"github.com/itsgow/itsgow/internal/httpserver"
+	"github.com/itsgow/itsgow/internal/netguard"
+	"github.com/itsgow/itsgow/internal/netguard/edge"
+	"github.com/itsgow/itsgow/internal/netguard/mitigation"
+)
 
 // NetguardDeps are the services of network protection: mitigation, attacks, traffic, edge rules.
-type NetguardDeps struct{}
+type NetguardDeps struct {
+	Mitigation *mitigation.Service
+	// Edge reports this process's edge driver and its BGP sessions; nil when it runs none.
+	Edge func() mitigation.EdgeState
+	// Exporters reports the flow exporters this process's collector hears; nil without one.
+	Exporters func() []mitigation.Exporter
+}
 
 // netguardRoutes registers the pages of network protection: mitigation, attacks, traffic, edge rules.
-func (u *ui) netguardRoutes(mux *http.ServeMux) {}
+func (u *ui) netguardRoutes(mux *http.ServeMux) {
+	if u.deps.Netguard.Mitigation == nil {
+		return
+	}
+	mux.Handle("GET /ips", u.wrap(user, "", u.ngIPsPage))
+	mux.Handle("GET /ips/{ip}", u.wrap(user, "", u.ngIPPage))
+	mux.Handle("POST /ips/{ip}/mitigation", u.wrap(user, "", u.ngPermanent))
+	mux.Handle("POST /ips/{ip}/mitigation/profile", u.wrap(user, "", u.ngProfile))
+	mux.Handle("GET /ips/{ip}/attacks/{id}", u.wrap(user, "", u.ngAttackPage))
+
+	mux.Handle("GET /staff/network", u.wrap(staff, account.RoleNOC, u.ngStaffPage))
+	mux.Handle("POST /staff/network/{ip}/force", u.wrap(staff, account.RoleNOC, u.ngStaffAct("force")))
+	mux.Handle("POST /staff/network/{ip}/raise", u.wrap(staff, account.RoleNOC, u.ngStaffAct("raise")))
+	mux.Handle("POST /staff/network/{ip}/release", u.wrap(staff, account.RoleNOC, u.ngStaffAct("release")))
+	mux.Handle("POST /staff/network/{ip}/pro-use", u.wrap(staff, account.RoleNOC, u.ngStaffAct("pro-use")))
+}
+
+func (u *ui) ng() *mitigation.Service { return u.deps.Netguard.Mitigation }
+
+// ngFlashes are the success messages of the network pages (?done=).
+var ngFlashes = []string{"permanent_on", "permanent_off", "profile_saved", "forced", "raised", "released", "pro_use_on", "pro_use_off"}
+
+func ngFlash(r *http.Request, p *page) {
+	if f := r.URL.Query().Get("done"); slices.Contains(ngFlashes, f) {
+		p.Flash = "netguard.flash." + f
+	}
+}
+
+// customerID is the logged-in customer, or 0 for staff (any IP).
+func customerID(r *http.Request) account.ID {
+	p := sessionOf(r).Principal
+	if p.IsStaff() {
+		return 0
+	}
+	return p.Account.ID
+}
+
+// ngState is what the pages show of an IP's protection.
+type ngState struct {
+	View mitigation.IPView
+	IP   string
+	// Left is the time left before it may be switched off (0 when not locked).
+	Left time.Duration
+	// Ends is when an automatic mitigation ends if the IP stays quiet.
+	Ends    time.Time
+	Vectors string
+}
+
+func (u *ui) ngStateOf(v mitigation.IPView) ngState {
+	s := ngState{View: v, IP: v.Owner.IP.String(), Ends: v.EarliestEnd}
+	if v.Locked {
+		s.Left = v.Left
+	}
+	if len(v.Vectors) > 0 {
+		s.Vectors = netguard.JoinVectors(v.Vectors)
+	}
+	return s
+}
+
+// LeftText is the time left in the page's language.
+func (s ngState) LeftText(p *page) string { return mitigation.FormatDuration(s.Left, p.Lang) }
+
+// State is the mitigation state as a string, for templates.
+func (s ngState) State() string { return string(s.View.State) }
+
+// Active reports protection on.
+func (s ngState) Active() bool { return s.View.Active() }
+
+type ngIPsData struct {
+	IPs []ngState
+}
+
+func (u *ui) ngIPsPage(w http.ResponseWriter, r *http.Request) error {
+	vs, err := u.ng().IPs(r.Context(), customerID(r))
+	if err != nil {
+		return err
+	}
+	p := u.newPage(r, "ips", nil)
+	d := ngIPsData{}
+	for _, v := range vs {
+		d.IPs = append(d.IPs, u.ngStateOf(v))
+	}
+	p.Data = d
+	u.render(w, r, http.StatusOK, "netguard_ips", p)
+	return nil
+}
+
+// chart is the server-rendered SVG traffic chart of an IP.
+type chart struct {
+	Width, Height int
+	// In and Dropped are SVG polyline points ("x,y x,y ...").
+	In, Dropped string
+	Max         string // the top of the y axis, with its unit
+	From, To    time.Time
+	Empty       bool
+	Scale       string
+	// PeakIn and PeakDropped are the highest values shown.
+	PeakIn, PeakDropped string
+}
+
+const chartW, chartH = 720, 200
+
+// newChart draws the incoming and dropped bit rates of pts.
+func newChart(pts []netguard.TrafficPoint, scale netguard.Scale, from, to time.Time) chart {
+	c := chart{Width: chartW, Height: chartH, From: from, To: to, Scale: string(scale), Empty: true}
+	var top, peakIn, peakDrop uint64
+	for _, p := range pts {
+		top = max(top, p.In.BPS)
+		peakIn = max(peakIn, p.In.BPS)
+		peakDrop = max(peakDrop, p.Dropped.BPS)
+		if p.In.BPS > 0 {
+			c.Empty = false
+		}
+	}
+	top = niceCeil(top)
+	c.Max, c.PeakIn, c.PeakDropped = mitigation.FormatBPS(top), mitigation.FormatBPS(peakIn), mitigation.FormatBPS(peakDrop)
+	n := len(pts)
+	xs, yin, ydrop := make([]int, n), make([]int, n), make([]int, n)
+	y := func(v uint64) int { return chartH - int(float64(v)/float64(top)*chartH) }
+	for i, p := range pts {
+		if n > 1 {
+			xs[i] = i * chartW / (n - 1)
+		}
+		yin[i], ydrop[i] = y(p.In.BPS), y(p.Dropped.BPS)
+	}
+	var in, drop strings.Builder
+	polyline(&in, xs, yin)
+	polyline(&drop, xs, ydrop)
+	c.In, c.Dropped = in.String(), drop.String()
+	return c
+}
+
+// polyline writes the points "x,y x,y", leaving out those in the middle of a flat run.
+func polyline(b *strings.Builder, xs, ys []int) {
+	for i := range xs {
+		if i > 0 && i < len(xs)-1 && ys[i-1] == ys[i] && ys[i+1] == ys[i] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(b, "%d,%d", xs[i], ys[i])
+	}
+}
+
+// niceCeil rounds v up to 1, 2 or 5 times a power of ten (at least 1,000).
+func niceCeil(v uint64) uint64 {
+	m := uint64(1000)
+	for {
+		for _, f := range []uint64{1, 2, 5} {
+			if f*m >= v {
+				return f * m
+			}
+		}
+		m *= 10
+	}
+}
+
+type ngIPData struct {
+	ngState
+	Chart    chart
+	Scales   []string
+	Attacks  []ngAttackRow
+	Profiles []string
+}
+
+// ngAttackRow is an attack with its figures in words.
+type ngAttackRow struct {
+	Attack   netguard.Attack
+	IP       string
+	Vectors  string
+	PeakBPS  string
+	PeakPPS  string
+	Duration time.Duration
+}
+
+// DurationText is the attack's duration in the page's language.
+func (r ngAttackRow) DurationText(p *page) string {
+	return mitigation.FormatDuration(r.Duration, p.Lang)
+}
+
+func ngAttackRowOf(a netguard.Attack, now time.Time) ngAttackRow {
+	ip := a.Target().String()
+	if a.IP.IsValid() {
+		ip = a.IP.String()
+	}
+	return ngAttackRow{Attack: a, IP: ip, Vectors: a.Nature(), PeakBPS: mitigation.FormatBPS(a.PeakBPS),
+		PeakPPS: mitigation.FormatPPS(a.PeakPPS), Duration: a.Duration(now)}
+}
+
+func (u *ui) ngIPPage(w http.ResponseWriter, r *http.Request) error {
+	ip, err := mitigation.ParseIP(r.PathValue("ip"))
+	if err != nil {
+		return errNotFound
+	}
+	p := u.newPage(r, "ips", nil)
+	ngFlash(r, p)
+	d, err := u.ngIPData(r, ip, p.Lang)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	u.render(w, r, http.StatusOK, "netguard_ip", p)
+	return nil
+}
+
+func (u *ui) ngIPData(r *http.Request, ip netip.Addr, lang string) (ngIPData, error) {
+	ctx, cust := r.Context(), customerID(r)
+	v, err := u.ng().IP(ctx, cust, ip)
+	if err != nil {
+		return ngIPData{}, err
+	}
+	scale := netguard.Scale(r.URL.Query().Get("scale"))
+	if scale.Duration() == 0 {
+		scale = netguard.Scale10s
+	}
+	to := u.ng().Now().Truncate(scale.Duration())
+	from := to.Add(-mitigation.DefaultSpan(scale))
+	pts, err := u.ng().Stats(ctx, cust, ip, scale, from, to)
+	if err != nil {
+		return ngIPData{}, err
+	}
+	atks, err := u.ng().Attacks(ctx, cust, ip, 0, 20)
+	if err != nil {
+		return ngIPData{}, err
+	}
+	d := ngIPData{ngState: u.ngStateOf(v), Chart: newChart(pts, scale, from, to), Profiles: u.ng().Profiles()}
+	for _, s := range netguard.Scales() {
+		d.Scales = append(d.Scales, string(s))
+	}
+	now := u.ng().Now()
+	for _, a := range atks {
+		d.Attacks = append(d.Attacks, ngAttackRowOf(a, now))
+	}
+	return d, nil
+}
+
+// ngShowError renders the IP page again with err (a refused action).
+func (u *ui) ngShowError(w http.ResponseWriter, r *http.Request, ip netip.Addr, err error) error {
+	if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound {
+		return err
+	}
+	p := u.newPage(r, "ips", nil)
+	d, derr := u.ngIPData(r, ip, p.Lang)
+	if derr != nil {
+		return derr
+	}
+	p.Data = d
+	u.showError(p, err)
+	var le *mitigation.LockedError
+	if errors.As(err, &le) {
+		p.Alert = p.T("netguard.locked_until", p.Time(le.Until), mitigation.FormatDuration(le.Left, p.Lang))
+	}
+	u.render(w, r, formStatus(err), "netguard_ip", p)
+	return nil
+}
+
+func (u *ui) ngPermanent(w http.ResponseWriter, r *http.Request) error {
+	ip, err := mitigation.ParseIP(r.PathValue("ip"))
+	if err != nil {
+		return errNotFound
+	}
+	on := r.PostForm.Get("permanent") == "on"
+	if _, err := u.ng().SetPermanent(r.Context(), httpserver.Actor(r), customerID(r), ip, on); err != nil {
+		return u.ngShowError(w, r, ip, err)
+	}
+	done := "permanent_off"
+	if on {
+		done = "permanent_on"
+	}
+	u.redirect(w, r, "/ips/"+url.PathEscape(ip.String())+"?done="+done)
+	return nil
+}
+
+func (u *ui) ngProfile(w http.ResponseWriter, r *http.Request) error {
+	ip, err := mitigation.ParseIP(r.PathValue("ip"))
+	if err != nil {
+		return errNotFound
+	}
+	if _, err := u.ng().SetProfile(r.Context(), httpserver.Actor(r), customerID(r), ip, r.PostForm.Get("profile")); err != nil {
+		return u.ngShowError(w, r, ip, err)
+	}
+	u.redirect(w, r, "/ips/"+url.PathEscape(ip.String())+"?done=profile_saved")
+	return nil
+}
+
+type ngAttackData struct {
+	ngAttackRow
+	Sources []ngSource
+}
+
+type ngSource struct {
+	IP      string
+	Packets string
+}
+
+func (u *ui) ngAttackPage(w http.ResponseWriter, r *http.Request) error {
+	ip, err := mitigation.ParseIP(r.PathValue("ip"))
+	if err != nil {
+		return errNotFound
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	a, err := u.ng().Attack(r.Context(), customerID(r), ip, id)
+	if err != nil {
+		return err
+	}
+	p := u.newPage(r, "ips", nil)
+	d := ngAttackData{ngAttackRow: ngAttackRowOf(a, u.ng().Now())}
+	for _, s := range a.TopSources {
+		d.Sources = append(d.Sources, ngSource{IP: s.Addr.String(), Packets: strconv.FormatUint(s.Packets, 10)})
+	}
+	p.Data = d
+	u.render(w, r, http.StatusOK, "netguard_attack", p)
+	return nil
+}
+
+type ngStaffData struct {
+	Active    []ngState
+	Recent    []ngAttackRow
+	Most      []ngMostRow
+	Rules     []ngRuleRow
+	Refusals  []edge.Refusal
+	Peers     []edge.PeerStatus
+	HasEdge   bool
+	Synced    bool
+	EdgeError string
+	Exporters []mitigation.Exporter
+	HasColl   bool
+	Levels    []int
+	// IP prefills the force form.
+	IP string
+}
+
+type ngMostRow struct {
+	Target   string
+	Attacks  int
+	PeakBPS  string
+	PeakPPS  string
+	LastSeen time.Time
+}
+
+type ngRuleRow struct {
+	Kind   string
+	Key    string
+	Action string
+	Origin string
+}
+
+func (u *ui) ngStaffPage(w http.ResponseWriter, r *http.Request) error {
+	p := u.newPage(r, "network", nil)
+	ngFlash(r, p)
+	d, err := u.ngStaffData(r, p.Lang)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	u.render(w, r, http.StatusOK, "netguard_staff", p)
+	return nil
+}
+
+func (u *ui) ngStaffData(r *http.Request, lang string) (ngStaffData, error) {
+	db, err := u.ng().Dashboard(r.Context())
+	if err != nil {
+		return ngStaffData{}, err
+	}
+	now := u.ng().Now()
+	d := ngStaffData{Refusals: db.Refusals, Levels: []int{1, 2, 3}, IP: r.URL.Query().Get("ip")}
+	for _, v := range db.Active {
+		d.Active = append(d.Active, u.ngStateOf(v))
+	}
+	for _, a := range db.Recent {
+		d.Recent = append(d.Recent, ngAttackRowOf(a, now))
+	}
+	for _, c := range db.MostAttacked {
+		t := c.Prefix.String()
+		if c.IP.IsValid() {
+			t = c.IP.String()
+		}
+		d.Most = append(d.Most, ngMostRow{Target: t, Attacks: c.Attacks, PeakBPS: mitigation.FormatBPS(c.PeakBPS),
+			PeakPPS: mitigation.FormatPPS(c.PeakPPS), LastSeen: c.LastSeen})
+	}
+	for _, rule := range db.Rules {
+		row := ngRuleRow{Kind: "flowspec", Key: rule.Key(), Origin: rule.Origin().String()}
+		if rule.Kind == edge.KindBlackhole {
+			row.Kind, row.Action = "rtbh", "blackhole"
+		} else {
+			row.Action = rule.Flow.ActionString()
+		}
+		d.Rules = append(d.Rules, row)
+	}
+	if f := u.deps.Netguard.Edge; f != nil {
+		st := f()
+		d.HasEdge, d.Peers, d.Synced, d.EdgeError = true, st.Peers, st.Synced, st.Error
+	}
+	if f := u.deps.Netguard.Exporters; f != nil {
+		d.HasColl, d.Exporters = true, f()
+	}
+	return d, nil
+}
+
+func (u *ui) ngStaffAct(action string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ip, err := mitigation.ParseIP(strings.TrimSpace(r.PathValue("ip")))
+		if err != nil {
+			return errNotFound
+		}
+		ctx, actor, reason := r.Context(), httpserver.Actor(r), r.PostForm.Get("reason")
+		level, _ := strconv.Atoi(r.PostForm.Get("level"))
+		done := ""
+		switch action {
+		case "force":
+			_, err = u.ng().Force(ctx, actor, ip, level, reason)
+			done = "forced"
+		case "raise":
+			_, err = u.ng().Raise(ctx, actor, ip, level, reason)
+			done = "raised"
+		case "release":
+			_, err = u.ng().Release(ctx, actor, ip, reason)
+			done = "released"
+		case "pro-use":
+			on := r.PostForm.Get("pro_use") == "on"
+			done = "pro_use_off"
+			if on {
+				done = "pro_use_on"
+			}
+			_, err = u.ng().SetProUse(ctx, actor, ip, on)
+		}
+		if err != nil {
+			if k := errs.KindOf(err); k == errs.Internal {
+				return err
+			}
+			p := u.newPage(r, "network", nil)
+			d, derr := u.ngStaffData(r, p.Lang)
+			if derr != nil {
+				return derr
+			}
+			d.IP = ip.String()
+			p.Data = d
+			u.showError(p, err)
+			u.render(w, r, formStatus(err), "netguard_staff", p)
+			return nil
+		}
+		u.redirect(w, r, "/staff/network?done="+done)
+		return nil
+	}
+}

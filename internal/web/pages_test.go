@@ -454,7 +454,7 @@ func TestStaffConsole(t *testing.T) {
 	c := e.client(t)
 	home := c.login(e.creds.Staff.Email, e.creds.Staff.Password)
 	home.has(t, "<h1>Console</h1>", `href="/staff/customers"`, `href="/staff/audit"`, `href="/staff/outbox"`,
-		"Camille Martin", "customer.create", `id="count-held"`)
+		"Camille Martin", `id="count-held"`)
 
 	list := c.get("/staff/customers?q=martin")
 	list.is(t, http.StatusOK)
@@ -467,7 +467,7 @@ func TestStaffConsole(t *testing.T) {
 	one.has(t, "Martin Hébergement SARL", "<code>customer.create</code>", welcome.Subject)
 	c.get("/staff/customers/1000000").is(t, http.StatusNotFound)
 
-	c.get("/staff/audit").has(t, "<h1>Audit log</h1>", "<code>session.login</code>")
+	c.get("/staff/audit?limit=200").has(t, "<h1>Audit log</h1>", "<code>session.login</code>", "customer.create")
 	c.get(fmt.Sprintf("/staff/audit?customer=%d", cust)).has(t, "<code>customer.create</code>")
 
 	out := c.get("/staff/outbox?status=held")

@@ -194,7 +194,7 @@ func TestPagesGolden(t *testing.T) {
 	}
 	u := &ui{views: v}
 	covered := map[string]bool{}
-	for _, f := range fixtures() {
+	for _, f := range append(append(append(fixtures(), commerceFixtures()...), fleetFixtures()...), netguardFixtures()...) {
 		covered[f.template] = true
 		for _, lang := range languages {
 			t.Run(f.name+"."+lang, func(t *testing.T) {

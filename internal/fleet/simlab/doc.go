@@ -7,7 +7,10 @@
 // A machine powered on (or restarted) with a PXE boot override, or a CD override with an image
 // inserted, or with no OS on its disk and an image inserted, installs for the configured
 // duration (per machine, else the lab default; zero allowed), then boots its disk and runs the
-// installed image, answering Reachable on the address given by AssignIP. Failures are injected
+// installed image, answering Reachable on the address given by AssignIP. A CD image named
+// rescue* boots live (disk untouched, PhaseRescue, reachable); an image named wipe* erases the
+// disk and powers the machine off when it ends. Restore puts a machine back in a remembered
+// state after a restart of the process. Failures are injected
 // per machine: BMC timeouts (the next N calls fail with a temporary *fleet.BMCError), a disk
 // that fails during the next install (the install ends in PhaseFailed), slow installs, and
 // stuck power (orders accepted, nothing happens).

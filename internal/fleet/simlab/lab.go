@@ -304,6 +304,16 @@ func (l *Lab) AssignIP(serial string, addr netip.Addr) error {
 	return nil
 }
 
+// ReleaseIP takes addr away from whichever machine has it (a server moved to another machine).
+func (l *Lab) ReleaseIP(addr netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if serial, ok := l.byIP[addr]; ok {
+		l.machines[serial].ip = netip.Addr{}
+		delete(l.byIP, addr)
+	}
+}
+
 // Reachable reports whether addr answers probes: it is assigned to a machine that is on and
 // running its installed OS.
 func (l *Lab) Reachable(addr netip.Addr) bool {
@@ -315,7 +325,31 @@ func (l *Lab) Reachable(addr netip.Addr) bool {
 	}
 	m := l.machines[serial]
 	m.settle(l.advance(l.clk.Now()))
-	return m.power == fleet.PowerStateOn && m.phase == PhaseRunning
+	return m.power == fleet.PowerStateOn && (m.phase == PhaseRunning || m.phase == PhaseRescue)
+}
+
+// Restore puts a machine back in the state a store remembers after a restart of the process
+// (the simulated datacenter lives in memory): os installed on its disk, powered on and running
+// it when on. It clears any pending boot override and media.
+func (l *Lab) Restore(serial, os string, on bool) error {
+	return l.with(serial, func(m *machine, _ time.Time) {
+		m.os, m.boot, m.bootPersistent, m.media, m.installImage, m.failure = os, "", false, "", "", ""
+		m.power, m.phase = fleet.PowerStateOff, PhaseOff
+		if on {
+			m.power, m.phase = fleet.PowerStateOn, PhaseNoOS
+			if os != "" {
+				m.phase = PhaseRunning
+			}
+		}
+	})
+}
+
+// SetInstallDurationAll sets the lab's default install duration (installs that start from
+// now on); the demo shortens it, benchmarks make it zero.
+func (l *Lab) SetInstallDurationAll(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cfg.InstallDuration = max(d, 0)
 }
 
 // advance moves the lab time to t unless it is already later, and returns it. Callers hold mu.

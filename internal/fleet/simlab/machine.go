@@ -22,6 +22,7 @@ const (
 	PhaseInstalling Phase = "installing" // on, the installer runs
 	PhaseRunning    Phase = "running"    // on, the installed OS runs and answers probes
 	PhaseFailed     Phase = "failed"     // on, the install failed (hardware); needs Repair
+	PhaseRescue     Phase = "rescue"     // on, a live rescue image runs from the CD; the disk is untouched
 )
 
 // Machine is a snapshot of one machine.
@@ -86,6 +87,12 @@ func (m *machine) settle(now time.Time) {
 		m.failure = fmt.Sprintf("disk %s failed during the install of %s", m.failedDisk().Serial, m.installImage)
 		return
 	}
+	if strings.HasPrefix(m.installImage, "wipe") {
+		// a wipe image erases the disks, then powers the machine off
+		m.os = ""
+		m.powerOff()
+		return
+	}
 	m.os = m.installImage
 	m.installImage = ""
 	m.phase = PhaseRunning
@@ -144,6 +151,10 @@ func (m *machine) bootUp(lab *Lab, now time.Time) {
 		}
 		m.install(image, lab, now)
 	case fleet.BootCDROM:
+		if m.media != "" && strings.HasPrefix(imageName(m.media), "rescue") {
+			m.phase = PhaseRescue // a live image: nothing is installed
+			return
+		}
 		if m.media != "" {
 			m.install(imageName(m.media), lab, now)
 			return

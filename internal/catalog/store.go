@@ -1,0 +1,45 @@
+package catalog
+
+import (
+	"context"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/account"
+)
+
+// Reader reads the catalogue.
+type Reader interface {
+	ListRanges(ctx context.Context) ([]Range, error)
+	// ListPlans returns plans ordered by range position, then plan position.
+	ListPlans(ctx context.Context, activeOnly bool) ([]Plan, error)
+	GetPlan(ctx context.Context, code string) (Plan, error)
+	// CurrentPrices returns, for each plan and duration, the price with the latest valid_from
+	// not after at.
+	CurrentPrices(ctx context.Context, at time.Time) ([]Price, error)
+	PriceHistory(ctx context.Context, plan string) ([]Price, error)
+	ListOptions(ctx context.Context, activeOnly bool) ([]Option, error)
+}
+
+// Tx is what a catalogue change does in one transaction.
+type Tx interface {
+	Reader
+	UpsertRange(ctx context.Context, r Range) error
+	UpsertPlan(ctx context.Context, p Plan) error
+	InsertPrice(ctx context.Context, p *Price) error
+	UpsertOption(ctx context.Context, o Option) error
+	SetStock(ctx context.Context, plan string, free int) error
+	Audit(ctx context.Context, e account.AuditEntry) error
+}
+
+// Store is the catalogue's persistence.
+type Store interface {
+	Reader
+	InTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// StockSource counts free servers per plan. The fleet implements it by matching its free
+// servers against each plan's hardware profile; until then the store's seeded count per plan
+// (SeededStock) stands in.
+type StockSource interface {
+	FreeServers(ctx context.Context) (map[string]int, error)
+}

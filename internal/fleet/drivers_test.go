@@ -1,0 +1,149 @@
+package fleet_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/account"
+	"github.com/itsgow/itsgow/internal/fleet"
+	"github.com/itsgow/itsgow/internal/fleet/probe"
+	"github.com/itsgow/itsgow/internal/fleet/redfish"
+	"github.com/itsgow/itsgow/internal/fleet/redfish/redfishtest"
+	"github.com/itsgow/itsgow/internal/store/storetest"
+	"github.com/itsgow/itsgow/internal/testenv"
+)
+
+// A server delivered on a Redfish BMC (each recorded vendor): virtual media with the image,
+// one-time boot from it, restart; then a BMC answering garbage makes a reboot fail with a clear
+// reason and leaves the server usable; a BMC that never answers times out the same way.
+func TestRedfishDelivery(t *testing.T) {
+	t.Parallel()
+	for _, vendor := range redfishtest.Vendors() {
+		t.Run(vendor, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			e := newEnv(t, storetest.OpenSQLite(t), options{perProfile: 1})
+			bmc := redfishtest.New(t, vendor, redfishtest.Options{})
+			inv, err := newRedfish(t, bmc).Inventory(ctx)
+			must(t, err)
+			m, err := e.svc.Enroll(ctx, account.System, fleet.Enrollment{Serial: inv.Serial, Datacenter: "RBX1", Rack: "A01", U: 30,
+				Profile: "RF-1", BMC: bmc.BMC()})
+			must(t, err)
+			e.tick()
+			if m = e.machine(m.ID); m.State != fleet.MachineAvailable {
+				t.Fatalf("inspection over Redfish: %s %s", m.State, m.Failure)
+			}
+			cs, _ := e.db.Fleet().Components(ctx, m.ID, false)
+			if len(cs) == 0 {
+				t.Fatal("no component from the Redfish inventory")
+			}
+			srv, task := e.deliver("o-rf", "RF-1", edKey)
+			bmc.ResetCalls()
+			e.tick()
+			var sawMedia, sawBoot, sawReset bool
+			for _, c := range bmc.Calls() {
+				sawMedia = sawMedia || strings.Contains(c.Body, "debian-13.iso")
+				sawBoot = sawBoot || strings.Contains(c.Body, `"Cd"`)
+				sawReset = sawReset || strings.Contains(c.Path, "Reset")
+			}
+			if !sawMedia || !sawBoot || !sawReset {
+				t.Fatalf("BMC calls: media %v boot %v reset %v", sawMedia, sawBoot, sawReset)
+			}
+			if tk := e.task(task.ID); tk.Status != fleet.TaskDoing {
+				t.Fatalf("task %+v", tk)
+			}
+			e.up.Store(e.mainIP(srv.ID), true) // the installed system answers
+			_, err = e.svc.Reconcile(ctx)
+			must(t, err)
+			if s := e.server(srv.ID); s.State != fleet.ServerActive {
+				t.Fatalf("server %s", s.State)
+			}
+
+			bmc.Intercept(redfishtest.Respond("", "", http.StatusOK, "application/json", "{garbage"))
+			rb, err := e.svc.Reboot(ctx, account.System, 0, srv.ID, fleet.RebootHard)
+			must(t, err)
+			e.tick()
+			tk := e.task(rb.ID)
+			if tk.Status != fleet.TaskProviderError || !strings.Contains(tk.Comment, "management controller") {
+				t.Fatalf("garbage answer: %+v", tk)
+			}
+			if s := e.server(srv.ID); s.State != fleet.ServerActive {
+				t.Fatalf("server stuck in %s", s.State)
+			}
+		})
+	}
+}
+
+func TestRedfishTimeout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, storetest.OpenSQLite(t), options{perProfile: 1})
+	bmc := redfishtest.New(t, redfishtest.Dell, redfishtest.Options{})
+	m, err := e.svc.Enroll(ctx, account.System, fleet.Enrollment{Serial: "RF-hang", Datacenter: "RBX1", Rack: "A01", U: 30, Profile: "RF-1", BMC: bmc.BMC()})
+	must(t, err)
+	bmc.Intercept(bmc.Hang("", ""))
+	for range 5 {
+		e.tick()
+		e.clk.Advance(3 * time.Hour)
+	}
+	if m = e.machine(m.ID); m.State != fleet.MachineMaintenance || !strings.Contains(m.Failure, "inspection") {
+		t.Fatalf("a BMC that never answers: %s %q", m.State, m.Failure)
+	}
+}
+
+func newRedfish(t *testing.T, bmc *redfishtest.Server) *redfish.Driver {
+	t.Helper()
+	d, err := redfish.New(bmc.BMC(), redfish.DefaultConfig())
+	must(t, err)
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// The TCP probe says up when the port accepts, down when it refuses.
+func TestTCPProbe(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	p, err := probe.New(probe.Config{Mode: probe.TCP, Port: port, Timeout: time.Second})
+	must(t, err)
+	target := fleet.Target{Addr: ln.Addr().(*net.TCPAddr).AddrPort().Addr()}
+	if !p.Probe(context.Background(), target) {
+		t.Fatal("a listening port is down")
+	}
+	ln.Close()
+	if p.Probe(context.Background(), target) {
+		t.Fatal("a closed port is up")
+	}
+}
+
+// The ICMP probe gets an echo reply from loopback (raw socket: root or CAP_NET_RAW).
+func TestICMPProbe(t *testing.T) {
+	t.Parallel()
+	testenv.Need(t, os.Geteuid() == 0, "ICMP probes need root (raw socket)")
+	p, err := probe.New(probe.Config{Mode: probe.ICMP, Timeout: 2 * time.Second})
+	must(t, err)
+	if !p.Probe(context.Background(), fleet.Target{Addr: netip.MustParseAddr("127.0.0.1")}) {
+		t.Fatal("loopback does not answer ICMP echo")
+	}
+	if p.Probe(context.Background(), fleet.Target{}) {
+		t.Fatal("no address is up")
+	}
+}

@@ -1,0 +1,32 @@
+package mitigation
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/itsgow/itsgow/internal/jobs"
+	"github.com/itsgow/itsgow/internal/logkey"
+)
+
+// JobPrune is the periodic job that deletes traffic points older than policy
+// traffic_series_retention (2 weeks) and attack reports that ended more than policy
+// attack_report_retention (1 year) ago.
+const JobPrune = "netguard.prune"
+
+// HandlePrune is the handler of JobPrune.
+func (s *Service) HandlePrune(ctx context.Context, _ jobs.Job) error {
+	now := s.Now()
+	pts, err := s.deps.Store.PruneTraffic(ctx, now.Add(-s.deps.Policy.TrafficSeriesRetention))
+	if err != nil {
+		return err
+	}
+	atks, err := s.deps.Store.PruneAttacks(ctx, now.Add(-s.deps.Policy.AttackReportRetention))
+	if err != nil {
+		return err
+	}
+	if pts > 0 || atks > 0 {
+		s.log.LogAttrs(ctx, slog.LevelInfo, "netguard history pruned", slog.Int("traffic_points", pts), slog.Int("attacks", atks),
+			slog.String(logkey.JobKind, JobPrune))
+	}
+	return nil
+}

@@ -1,0 +1,436 @@
+package mitigation
+
+import (
+	"encoding/binary"
+	"math"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/netguard"
+)
+
+// Filter is what the edge drops of an IP's traffic, as the traffic series estimate it: the
+// flows matching the mitigation's vectors at level 1, what exceeds the rate limit of the rest
+// at level 2, everything at level 3.
+type Filter struct {
+	Level   int
+	Matches []netguard.VectorMatch
+	// Limited: the rest of the traffic is rate-limited to RateLimit bytes per second (level 2,
+	// or the ip-flood and tcp-flood vectors, which the edge rate-limits instead of dropping).
+	Limited   bool
+	RateLimit uint64
+}
+
+// FilterOf returns the filter of a mitigation.
+func FilterOf(m netguard.Mitigation, rateLimit uint64) Filter {
+	if !m.Active() || m.Level == netguard.LevelNone {
+		return Filter{}
+	}
+	f := Filter{Level: m.Level, Limited: m.Level >= netguard.LevelRateLimit, RateLimit: rateLimit}
+	for _, v := range m.Vectors {
+		if v == netguard.VectorIPFlood || v == netguard.VectorTCPFlood {
+			f.Limited = true
+			continue
+		}
+		if vm, ok := v.Match(); ok {
+			f.Matches = append(f.Matches, vm)
+		}
+	}
+	return f
+}
+
+// drops reports whether the edge discards fl.
+func (f *Filter) drops(fl *netguard.Flow) bool {
+	if f.Level >= netguard.LevelBlackhole {
+		return true
+	}
+	for i := range f.Matches {
+		m := &f.Matches[i]
+		switch {
+		case m.Proto != 0 && m.Proto != fl.Proto && !(m.Proto == netguard.ProtoICMP && fl.Proto == netguard.ProtoICMPv6):
+		case m.SrcPort != 0 && m.SrcPort != fl.SrcPort:
+		case m.SYN && (fl.TCPFlags&netguard.TCPSyn == 0 || fl.TCPFlags&netguard.TCPAck != 0):
+		case m.Fragment && !fl.Fragment:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	bucketSecs  = 10
+	ringBuckets = 16 // 160 s: records up to 90 s long, and the delay (at most 2 min)
+	ringMask    = ringBuckets - 1
+	seriesShard = 64
+	filterBits  = 1 << 20 // the tracked-address prefilter: 128 KiB
+)
+
+// counts are the bytes and packets of one interval; packets saturate at 2^32-1 per interval.
+type counts struct {
+	inB, dropB, outB uint64
+	inP, dropP, outP uint32
+}
+
+func sat(a uint32, b uint64) uint32 {
+	if s := uint64(a) + b; s < math.MaxUint32 {
+		return uint32(s)
+	}
+	return math.MaxUint32
+}
+
+func (c *counts) add(o counts) {
+	c.inB += o.inB
+	c.dropB += o.dropB
+	c.outB += o.outB
+	c.inP = sat(c.inP, uint64(o.inP))
+	c.dropP = sat(c.dropP, uint64(o.dropP))
+	c.outP = sat(c.outP, uint64(o.outP))
+}
+
+func (c counts) zero() bool { return c == counts{} }
+
+type bucket struct {
+	idx int32 // 10-second interval number (Unix seconds / 10)
+	counts
+}
+
+type rollup struct {
+	idx int64 // interval number at its scale
+	counts
+}
+
+// ipSeries is the traffic of one tracked IP that had some; about 700 bytes.
+type ipSeries struct {
+	filter  Filter
+	buckets [ringBuckets]bucket
+	m1, m5  rollup
+}
+
+type seriesShardT struct {
+	mu sync.Mutex
+	// ips holds the tracked IPs; the value is nil until the IP has traffic.
+	ips map[[16]byte]*ipSeries
+	// filters holds the filter of IPs that have no series yet.
+	filters map[[16]byte]Filter
+	_       [40]byte // keep shards on their own cache lines
+}
+
+// Series accumulates the traffic of the tracked IPs in 10-second intervals, rolled up to 1
+// and 5 minutes, and hands out the intervals that are complete (Flush) to be written in
+// batches. Add is safe for concurrent use and takes no global lock: a lock-free prefilter
+// rejects most untracked addresses (the attack's sources), then one shard lock per tracked
+// address. An idle tracked IP costs one map entry; one with traffic about 700 bytes.
+type Series struct {
+	delay  time.Duration
+	shards [seriesShard]seriesShardT
+	// filter is a bitset of the hashes of the tracked addresses, replaced by Track.
+	filter atomic.Pointer[[]uint64]
+
+	fmu     sync.Mutex // serialises Flush
+	flushed int64      // 10-second intervals below this were flushed
+}
+
+// NewSeries returns an empty Series that hands out an interval delay after it ends.
+func NewSeries(delay time.Duration) *Series {
+	s := &Series{delay: delay, flushed: math.MinInt64}
+	for i := range s.shards {
+		s.shards[i].ips = map[[16]byte]*ipSeries{}
+		s.shards[i].filters = map[[16]byte]Filter{}
+	}
+	empty := make([]uint64, filterBits/64)
+	s.filter.Store(&empty)
+	return s
+}
+
+// keyOf returns the map key of a (IPv4 as IPv4-mapped) and its hash.
+func keyOf(a netip.Addr) ([16]byte, uint64) {
+	k := a.As16()
+	h := (binary.LittleEndian.Uint64(k[:8])*0x9e3779b97f4a7c15 ^ binary.LittleEndian.Uint64(k[8:])) * 0xbf58476d1ce4e5b9
+	return k, h ^ h>>31
+}
+
+func (s *Series) shardOf(h uint64) *seriesShardT { return &s.shards[h>>58] }
+
+func (s *Series) maybeTracked(h uint64) bool {
+	bits := *s.filter.Load()
+	i := (h >> 7) & (filterBits - 1)
+	return bits[i/64]&(1<<(i%64)) != 0
+}
+
+func addrOf(k [16]byte) netip.Addr { return netip.AddrFrom16(k).Unmap() }
+
+// Track makes the set of tracked IPs exactly ips; the series of IPs still tracked are kept.
+func (s *Series) Track(ips []netip.Addr) {
+	bits := make([]uint64, filterBits/64)
+	want := make([]map[[16]byte]bool, seriesShard)
+	for i := range want {
+		want[i] = map[[16]byte]bool{}
+	}
+	for _, ip := range ips {
+		k, h := keyOf(ip.Unmap())
+		want[h>>58][k] = true
+		i := (h >> 7) & (filterBits - 1)
+		bits[i/64] |= 1 << (i % 64)
+	}
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for k := range sh.ips {
+			if !want[i][k] {
+				delete(sh.ips, k)
+				delete(sh.filters, k)
+			}
+		}
+		for k := range want[i] {
+			if _, ok := sh.ips[k]; !ok {
+				sh.ips[k] = nil
+			}
+		}
+		sh.mu.Unlock()
+	}
+	s.filter.Store(&bits)
+}
+
+// Tracked reports the number of tracked IPs.
+func (s *Series) Tracked() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		n += len(sh.ips)
+		sh.mu.Unlock()
+	}
+	return n
+}
+
+// SetFilters sets the filter of every tracked IP: those in fs, and none for the others.
+func (s *Series) SetFilters(fs map[netip.Addr]Filter) {
+	byKey := make(map[[16]byte]Filter, len(fs))
+	for ip, f := range fs {
+		k, _ := keyOf(ip.Unmap())
+		byKey[k] = f
+	}
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		clear(sh.filters)
+		for k, ser := range sh.ips {
+			f := byKey[k]
+			if ser != nil {
+				ser.filter = f
+			} else if f.Level != 0 {
+				sh.filters[k] = f
+			}
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// Add counts one flow record received at now: as incoming (and maybe dropped) traffic of its
+// destination and as outgoing traffic of its source, when they are tracked. The record is
+// spread over the 10-second intervals it covers.
+func (s *Series) Add(f *netguard.Flow, now time.Time) {
+	if f.Packets == 0 && f.Bytes == 0 {
+		return
+	}
+	dst, src := f.Dst.Unmap(), f.Src.Unmap()
+	s.add(dst, f, now, true)
+	s.add(src, f, now, false)
+}
+
+func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
+	if !ip.IsValid() {
+		return
+	}
+	k, h := keyOf(ip)
+	if !s.maybeTracked(h) {
+		return
+	}
+	sh := s.shardOf(h)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	ser, ok := sh.ips[k]
+	if !ok {
+		return
+	}
+	if ser == nil {
+		ser = &ipSeries{filter: sh.filters[k]}
+		delete(sh.filters, k)
+		sh.ips[k] = ser
+	}
+	end := f.End
+	if end.IsZero() || end.After(now) {
+		end = now
+	}
+	start := f.Start
+	if start.IsZero() || start.After(end) {
+		start = end
+	}
+	nowIdx := now.Unix() / bucketSecs
+	first, last := start.Unix()/bucketSecs, end.Unix()/bucketSecs
+	oldest := nowIdx - ringBuckets + 1
+	dropped := in && ser.filter.Level != 0 && ser.filter.drops(f)
+	if first == last {
+		if first >= oldest {
+			ser.put(first, f.Bytes, f.Packets, in, dropped)
+		}
+		return
+	}
+	// Spread in proportion to the time covered in each interval.
+	total := end.Sub(start)
+	var doneB, doneP uint64
+	for idx := first; idx <= last; idx++ {
+		from, to := start, end
+		if b := time.Unix(idx*bucketSecs, 0); b.After(from) {
+			from = b
+		}
+		if e := time.Unix((idx+1)*bucketSecs, 0); e.Before(to) {
+			to = e
+		}
+		var b, p uint64
+		if idx == last {
+			b, p = f.Bytes-doneB, f.Packets-doneP
+		} else {
+			share := float64(to.Sub(from)) / float64(total)
+			b, p = uint64(float64(f.Bytes)*share), uint64(float64(f.Packets)*share)
+		}
+		doneB, doneP = doneB+b, doneP+p
+		if idx >= oldest {
+			ser.put(idx, b, p, in, dropped)
+		}
+	}
+}
+
+func (ser *ipSeries) put(idx int64, b, p uint64, in, dropped bool) {
+	bk := &ser.buckets[idx&ringMask]
+	if int64(bk.idx) != idx {
+		*bk = bucket{idx: int32(idx)} // an older interval nobody flushed is overwritten
+	}
+	switch {
+	case !in:
+		bk.outB += b
+		bk.outP = sat(bk.outP, p)
+	case dropped:
+		bk.inB += b
+		bk.inP = sat(bk.inP, p)
+		bk.dropB += b
+		bk.dropP = sat(bk.dropP, p)
+	default:
+		bk.inB += b
+		bk.inP = sat(bk.inP, p)
+	}
+}
+
+// Flush returns the points of every interval that ended at least the delay before now and was
+// not handed out yet: 10-second points, and 1- and 5-minute points once complete, sorted by
+// IP, scale and time. IPs without traffic give no point.
+func (s *Series) Flush(now time.Time) []netguard.TrafficPoint {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	horizon := now.Add(-s.delay).Unix() / bucketSecs // intervals below are complete
+	from := s.flushed
+	if from == math.MinInt64 || from < horizon-ringBuckets {
+		from = horizon - ringBuckets
+	}
+	if horizon <= from {
+		return nil
+	}
+	s.flushed = horizon
+	var out []netguard.TrafficPoint
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.mu.Lock()
+		for k, ser := range sh.ips {
+			if ser == nil {
+				continue
+			}
+			out = ser.flush(addrOf(k), from, horizon, out)
+			if ser.idle(horizon) {
+				if ser.filter.Level != 0 {
+					sh.filters[k] = ser.filter
+				}
+				sh.ips[k] = nil
+			}
+		}
+		sh.mu.Unlock()
+	}
+	slices.SortFunc(out, func(a, b netguard.TrafficPoint) int {
+		if c := a.IP.Compare(b.IP); c != 0 {
+			return c
+		}
+		if a.Scale != b.Scale {
+			return int(a.Scale.Duration() - b.Scale.Duration())
+		}
+		return a.At.Compare(b.At)
+	})
+	return out
+}
+
+// flush appends the points of intervals [from, horizon).
+func (ser *ipSeries) flush(ip netip.Addr, from, horizon int64, out []netguard.TrafficPoint) []netguard.TrafficPoint {
+	for idx := from; idx < horizon; idx++ {
+		bk := &ser.buckets[idx&ringMask]
+		if int64(bk.idx) != idx || bk.zero() {
+			continue
+		}
+		c := bk.counts
+		if ser.filter.Limited && ser.filter.RateLimit > 0 {
+			// What the rest of the traffic carries beyond the rate limit is dropped too.
+			restB, restP := c.inB-c.dropB, c.inP-c.dropP
+			if allowed := ser.filter.RateLimit * bucketSecs; restB > allowed {
+				exB := restB - allowed
+				c.dropB += exB
+				c.dropP = sat(c.dropP, uint64(float64(restP)*float64(exB)/float64(restB)))
+			}
+		}
+		*bk = bucket{}
+		out = append(out, point(ip, netguard.Scale10s, idx*bucketSecs, c))
+		out = ser.m1.push(ip, netguard.Scale1m, idx/6, c, out)
+		out = ser.m5.push(ip, netguard.Scale5m, idx/30, c, out)
+	}
+	// Roll-ups whose last 10-second interval is flushed are complete.
+	if ser.m1.idx != 0 && !ser.m1.zero() && (ser.m1.idx+1)*6 <= horizon {
+		out = append(out, point(ip, netguard.Scale1m, ser.m1.idx*60, ser.m1.counts))
+		ser.m1 = rollup{}
+	}
+	if ser.m5.idx != 0 && !ser.m5.zero() && (ser.m5.idx+1)*30 <= horizon {
+		out = append(out, point(ip, netguard.Scale5m, ser.m5.idx*300, ser.m5.counts))
+		ser.m5 = rollup{}
+	}
+	return out
+}
+
+// push adds c to the roll-up of interval idx, first handing out the previous interval's.
+func (r *rollup) push(ip netip.Addr, scale netguard.Scale, idx int64, c counts, out []netguard.TrafficPoint) []netguard.TrafficPoint {
+	if r.idx != idx {
+		if !r.zero() {
+			out = append(out, point(ip, scale, r.idx*int64(scale.Duration()/time.Second), r.counts))
+		}
+		*r = rollup{idx: idx}
+	}
+	r.add(c)
+	return out
+}
+
+func (ser *ipSeries) idle(horizon int64) bool {
+	if !ser.m1.zero() || !ser.m5.zero() {
+		return false
+	}
+	for i := range ser.buckets {
+		if int64(ser.buckets[i].idx) >= horizon && !ser.buckets[i].zero() {
+			return false
+		}
+	}
+	return true
+}
+
+func point(ip netip.Addr, scale netguard.Scale, unix int64, c counts) netguard.TrafficPoint {
+	secs := uint64(scale.Duration() / time.Second)
+	r := func(b uint64, p uint32) netguard.Rate { return netguard.Rate{BPS: b * 8 / secs, PPS: uint64(p) / secs} }
+	return netguard.TrafficPoint{IP: ip, Scale: scale, At: time.Unix(unix, 0).UTC(),
+		In: r(c.inB, c.inP), Dropped: r(c.dropB, c.dropP), Out: r(c.outB, c.outP)}
+}

@@ -1,0 +1,99 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/itsgow/itsgow/internal/billing"
+	"github.com/itsgow/itsgow/internal/billing/pdf"
+	"github.com/itsgow/itsgow/internal/httpserver"
+	"github.com/itsgow/itsgow/internal/order"
+)
+
+// invoicesData is my invoices, credit notes and contracts.
+type invoicesData struct {
+	F         fmtr
+	Invoices  []billing.Invoice
+	Contracts []billing.Contract
+	Pager     pager
+	IdemToken string
+	CanPay    bool // the card simulator is on: unpaid invoices get a pay button
+}
+
+func invoiceID(v billing.Invoice) int64 { return int64(v.ID) }
+
+// invoiceList is GET /invoices.
+func (u *ui) invoiceList(w http.ResponseWriter, r *http.Request) error {
+	before, err := cursorOf(r)
+	if err != nil {
+		return err
+	}
+	acc := sessionOf(r).Principal.Account
+	b := u.deps.Commerce.Billing
+	vs, err := b.Invoices(r.Context(), billing.Filter{CustomerID: acc.ID, BeforeID: billing.InvoiceID(before), Limit: pageSize + 1})
+	if err != nil {
+		return err
+	}
+	vs, pg := paginate(r, vs, invoiceID)
+	cs, err := b.Contracts(r.Context(), billing.ContractFilter{CustomerID: acc.ID, Limit: 100})
+	if err != nil {
+		return err
+	}
+	d := invoicesData{Invoices: vs, Contracts: cs, Pager: pg, IdemToken: newToken(),
+		CanPay: slices.Contains(u.deps.Commerce.Orders.Methods(), order.MethodSandbox)}
+	u.render(w, r, http.StatusOK, "commerce_invoices", u.commercePage(r, "invoices", d))
+	return nil
+}
+
+func writePDF(w http.ResponseWriter, v billing.Invoice) error {
+	b, err := pdf.Render(v)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", `attachment; filename="`+v.Number+`.pdf"`)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(b)
+	return err
+}
+
+// invoicePDF is GET /invoices/{id}/pdf: another customer's invoice does not exist.
+func (u *ui) invoicePDF(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	v, err := u.deps.Commerce.Billing.Invoice(r.Context(), sessionOf(r).Principal.Account.ID, billing.InvoiceID(id))
+	if err != nil {
+		return err
+	}
+	return writePDF(w, v)
+}
+
+// invoicePay is POST /invoices/{id}/pay (a renewal invoice).
+func (u *ui) invoicePay(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	cust, err := u.deps.Accounts.Get(r.Context(), sessionOf(r).Principal.Account.ID)
+	if err != nil {
+		return err
+	}
+	p, err := u.deps.Commerce.Orders.PayInvoice(r.Context(), httpserver.Actor(r), cust, billing.InvoiceID(id), order.PayInput{
+		Method: order.Method(r.PostForm.Get("method")), Card: r.PostForm.Get("card"), IdempotencyKey: "web:" + r.PostForm.Get("idem")})
+	if err != nil {
+		return err
+	}
+	flash := "payment_started"
+	if p.Method == order.MethodTransfer {
+		flash = "transfer_started"
+	}
+	u.redirect(w, r, fmt.Sprintf("/invoices?flash=%s", flash))
+	return nil
+}

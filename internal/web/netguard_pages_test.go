@@ -1,0 +1,68 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/netguard"
+	"github.com/itsgow/itsgow/internal/netguard/detect"
+)
+
+// The customer's IP pages and the staff's network dashboard, on the whole program: pro
+// controls, a staff-forced mitigation, and the refusal to switch off inside the 26-hour hold.
+func TestNetguardPages(t *testing.T) {
+	t.Parallel()
+	e := startApp(t, nil)
+	const ip = "198.18.0.10"
+	cust := e.client(t)
+	cust.login(e.creds.Customer.Email, e.creds.Customer.Password)
+	list := cust.get("/ips")
+	list.is(t, http.StatusOK)
+	list.has(t, `href="/ips/198.18.0.10"`, "inactive", `href="/ips"`)
+	pg := cust.get("/ips/" + ip)
+	pg.is(t, http.StatusOK)
+	pg.has(t, `id="permanent-on"`, `<svg class="chart"`, `id="profile-select"`, "Aucune attaque.")
+	csrf := pg.csrf(t)
+	done := cust.follow(cust.post("/ips/"+ip+"/mitigation/profile", url.Values{"csrf": {csrf}, "profile": {"gaming"}}))
+	done.has(t, "Le profil de protection est enregistré.", `<option value="gaming" selected>`)
+	done = cust.follow(cust.post("/ips/"+ip+"/mitigation", url.Values{"csrf": {csrf}, "permanent": {"on"}}))
+	done.has(t, "La mitigation permanente est activée.", `id="permanent-off"`)
+	done = cust.follow(cust.post("/ips/"+ip+"/mitigation", url.Values{"csrf": {csrf}, "permanent": {"off"}}))
+	done.has(t, "La mitigation est désactivée.")
+	cust.get("/ips/198.18.0.99").is(t, http.StatusNotFound)
+	cust.get("/staff/network").is(t, http.StatusForbidden)
+
+	staff := e.client(t)
+	staff.login(e.creds.Staff.Email, e.creds.Staff.Password)
+	dash := staff.get("/staff/network?ip=" + ip)
+	dash.is(t, http.StatusOK)
+	dash.has(t, "No active mitigation.", `id="force-submit"`, "Flow exporters", "BGP sessions")
+	forced := staff.follow(staff.post("/staff/network/"+ip+"/force", url.Values{"csrf": {dash.csrf(t)}, "level": {"2"}, "reason": {"ticket 7"}}))
+	forced.has(t, "Mitigation is forced", `id="active-198-18-0-10"`, "<code>flow4 dst 198.18.0.10/32</code>", "rate-limit")
+	bad := staff.post("/staff/network/"+ip+"/raise", url.Values{"csrf": {dash.csrf(t)}, "level": {"1"}})
+	bad.is(t, http.StatusUnprocessableEntity)
+
+	refused := cust.post("/ips/"+ip+"/mitigation", url.Values{"csrf": {csrf}, "permanent": {"off"}})
+	refused.is(t, http.StatusConflict)
+	refused.has(t, "Nos équipes ont forcé cette mitigation")
+	staff.follow(staff.post("/staff/network/"+ip+"/release", url.Values{"csrf": {dash.csrf(t)}, "reason": {"done"}})).has(t, "Mitigation is released.")
+
+	// A detected attack: the customer cannot switch it off for 26 hours, and is told how long.
+	now := e.app.Clock.Now()
+	err := e.app.Netguard.Service.Observe(context.Background(), []detect.Event{{Kind: detect.EventStart,
+		IP: netip.MustParseAddr(ip), Profile: "gaming", Vectors: []netguard.Vector{netguard.VectorDNSAmplification},
+		Peak: detect.Rate{PPS: 900_000, BPS: 7_200_000_000}, Severity: 45, PeakSeverity: 45,
+		Started: now.Add(-time.Second), LastAbove: now}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := cust.post("/ips/"+ip+"/mitigation", url.Values{"csrf": {csrf}, "permanent": {"off"}})
+	locked.is(t, http.StatusConflict)
+	locked.has(t, "La mitigation ne peut pas être désactivée avant le", "(encore 25 h 59 min)", `id="countdown"`, "dns-amplification")
+	page := cust.get("/ips/" + ip)
+	page.has(t, `id="attacks"`, "7.2 Gbit/s")
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# make bench-netguard: itsgow's flow collector + detector and FastNetMon side by side, on the same
+# flows (pre-encoded by internal/netguard/collector/benchdriver) and the same threshold:
+#   (a) ingest: flow records per second decoded and counted without loss with 100,000 tracked IPs,
+#       for NetFlow v5, IPFIX and sFlow, raising the send rate until loss appears; CPU from
+#       /proc/<pid>/stat gives records per CPU-second;
+#   (b) detection latency: first attack datagram to detection (itsgow: the detector's start event;
+#       FastNetMon: its ban script), p50 and p99 over 20 runs at 10x and 2x the threshold;
+#   (c) memory per tracked IP: RSS with 100,000 tracked IPs minus RSS with none, idle.
+# Loopback only; every load is bounded in time. Installs Debian fastnetmon when missing, runs it
+# with its own configuration (usage reporting off, connection tracking off unless said), never as
+# a service. Sets net.core.rmem_max/rmem_default to 32 MiB for the run and restores them.
+#
+# Environment: STEP (seconds per ingest step, 5), RUNS (latency runs, 20), FORMATS
+# ("netflow5 ipfix sflow"), TOOLS ("itsgow fastnetmon"), FNM_CONNTRACK (off), OUT (results file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STEP=${STEP:-5}
+RUNS=${RUNS:-20}
+FORMATS=${FORMATS-netflow5 ipfix sflow}
+TOOLS=${TOOLS-itsgow fastnetmon}
+FNM_CONNTRACK=${FNM_CONNTRACK:-off}
+# itsgow's detection rule, as the mitigation service applies it: detector trigger delay 1 s, an
+# attack at 5x its threshold confirmed at its first second above, a lighter one after 2 s above.
+# ITSGOW_EXPORT_DELAY delays the detector's judgement of a second; ITSGOW_CONFIRM_NOT_QUIET=false
+# drops the rule's condition that the latest judged second be above threshold.
+ITSGOW_EXPORT_DELAY=${ITSGOW_EXPORT_DELAY:-1s}
+ITSGOW_CONFIRM_NOT_QUIET=${ITSGOW_CONFIRM_NOT_QUIET:-true}
+ITSGOW_FAST_SEVERITY=${ITSGOW_FAST_SEVERITY:-5} # 0: every detector start event is a detection
+THRESHOLD=20000 # packets/s, total, for both tools
+TRACKED=100000
+
+if ! command -v fastnetmon >/dev/null 2>&1; then
+  echo "bench-netguard: installing fastnetmon"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends fastnetmon >/dev/null
+fi
+pkill_pid() { [ -n "${1:-}" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null || true; }
+
+work=$(mktemp -d /tmp/bench-netguard.XXXXXX)
+OUT=${OUT:-$work/results.txt}
+bin=$work/benchdriver
+CGO_ENABLED=0 go build -o "$bin" ./internal/netguard/collector/benchdriver
+old_max=$(sysctl -n net.core.rmem_max)
+old_def=$(sysctl -n net.core.rmem_default)
+pid=""
+cleanup() {
+  pkill_pid "$pid"
+  sysctl -qw net.core.rmem_max="$old_max" net.core.rmem_default="$old_def" || true
+}
+trap cleanup EXIT
+sysctl -qw net.core.rmem_max=33554432 net.core.rmem_default=33554432
+
+say() { echo "$*" | tee -a "$OUT"; }
+json() { python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d$2)" "$1"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+hz=$(getconf CLK_TCK)
+wait_port() { # wait until a UDP port is bound
+  for _ in $(seq 1 200); do ss -Hlun "sport = :$1" | grep -q . && return 0; sleep 0.05; done
+  echo "port $1 never bound" >&2; return 1
+}
+
+# --- itsgow -------------------------------------------------------------------------------------
+it_nf=127.0.0.1:12055 it_ipfix=127.0.0.1:14739 it_sflow=127.0.0.1:16343
+itsgow_start() { # $1 tracked IPs
+  : >"$work/itsgow-events.log"
+  "$bin" receive --netflow $it_nf --ipfix $it_ipfix --sflow $it_sflow --tracked "$1" \
+    --threshold-pps $THRESHOLD --trigger-delay 1s --tick 100ms --fast-severity "$ITSGOW_FAST_SEVERITY" --confirm-after 2s \
+    --export-delay "$ITSGOW_EXPORT_DELAY" --confirm-not-quiet="$ITSGOW_CONFIRM_NOT_QUIET" \
+    --stats "$work/itsgow-stats.json" --events "$work/itsgow-events.log" 2>>"$work/itsgow.err" &
+  pid=$!
+  wait_port 12055; wait_port 16343
+  for _ in $(seq 1 100); do [ -s "$work/itsgow-stats.json" ] && break; sleep 0.05; done
+}
+itsgow_count() { python3 -c "import json; print(json.load(open('$work/itsgow-stats.json'))['flows'])"; }
+itsgow_to() { case $1 in ipfix) echo $it_ipfix ;; sflow) echo $it_sflow ;; *) echo $it_nf ;; esac; }
+
+# --- FastNetMon ---------------------------------------------------------------------------------
+fnm_prom=127.0.0.1:29209
+fnm_conf() { # $1 networks file
+  cat >"$work/fastnetmon.conf" <<EOF
+logging_level = warning
+disable_usage_report = on
+enable_ban = on
+enable_ban_ipv6 = off
+process_incoming_traffic = on
+process_outgoing_traffic = off
+ban_details_records_count = 20
+ban_time = 1900
+unban_only_if_attack_finished = on
+networks_list_path = $1
+white_list_path = $work/fnm-whitelist
+check_period = 1
+enable_connection_tracking = $FNM_CONNTRACK
+ban_for_pps = on
+ban_for_bandwidth = off
+ban_for_flows = off
+threshold_pps = $THRESHOLD
+threshold_mbps = 100000
+threshold_flows = 3500
+netflow = on
+sflow = on
+average_calculation_time = 1
+speed_calculation_delay = 1
+netflow_port = 22055
+netflow_host = 127.0.0.1
+netflow_sampling_ratio = 1
+sflow_port = 26343
+sflow_host = 127.0.0.1
+notify_script_path = $work/fnm-notify.sh
+enable_api = off
+prometheus = on
+prometheus_port = ${fnm_prom##*:}
+prometheus_host = 127.0.0.1
+pid_path = $work/fastnetmon.pid
+cli_stats_file_path = $work/fastnetmon.dat
+cli_stats_ipv6_file_path = $work/fastnetmon_ipv6.dat
+monitor_local_ip_addresses = off
+EOF
+}
+: >"$work/fnm-whitelist"
+# The first 100,000 addresses from 198.18.0.0, as itsgow tracks them.
+printf '%s\n' 198.18.0.0/16 198.19.0.0/17 198.19.128.0/22 198.19.132.0/23 198.19.134.0/25 198.19.134.128/27 >"$work/fnm-networks"
+echo 203.0.113.1/32 >"$work/fnm-networks-none"
+cat >"$work/fnm-notify.sh" <<EOF
+#!/bin/sh
+# FastNetMon ban script: \$1 IP, \$2 direction, \$3 pps, \$4 action (ban, unban, attack_details)
+echo "\$(date +%s.%N) \$1 \$4" >>"$work/fnm-bans.log"
+cat >/dev/null
+EOF
+chmod +x "$work/fnm-notify.sh"
+mkdir -p /var/log/fastnetmon_attacks
+fnm_start() { # $1 networks file
+  : >"$work/fnm-bans.log"
+  fnm_conf "$1"
+  fastnetmon --configuration_file "$work/fastnetmon.conf" --log_file "$work/fastnetmon.log" --disable_pid_logic >/dev/null 2>&1 &
+  pid=$!
+  wait_port 22055; wait_port 26343
+  for _ in $(seq 1 200); do curl -fs "http://$fnm_prom/metrics" >/dev/null 2>&1 && break; sleep 0.05; done
+}
+fnm_count() { curl -fs "http://$fnm_prom/metrics" | awk '$1 == "fastnetmon_total_simple_packets_processed" {printf "%d\n", $2}'; }
+fnm_to() { case $1 in sflow) echo 127.0.0.1:26343 ;; *) echo 127.0.0.1:22055 ;; esac; }
+
+# --- (c) memory per tracked IP ------------------------------------------------------------------
+memory() { # $1 tool
+  local none full
+  if [ "$1" = itsgow ]; then itsgow_start 0; else fnm_start "$work/fnm-networks-none"; fi
+  sleep 2; none=$(rss_kib "$pid"); pkill_pid "$pid"; pid=""
+  if [ "$1" = itsgow ]; then itsgow_start $TRACKED; else fnm_start "$work/fnm-networks"; fi
+  sleep 2; full=$(rss_kib "$pid")
+  say "memory $1: RSS $none KiB with no tracked IP, $full KiB with $TRACKED: $(( (full - none) * 1024 / TRACKED )) bytes per tracked IP"
+  if [ "$1" = itsgow ]; then say "memory itsgow: Go heap per idle tracked IP $(python3 -c "import json; print(round(json.load(open('$work/itsgow-stats.json'))['heap_bytes_per_idle_ip'],1))") bytes"; fi
+}
+
+# --- (a) ingest ---------------------------------------------------------------------------------
+rates() { case $1 in sflow) echo 250000 500000 750000 1000000 1500000 2000000 ;; *) echo 250000 500000 1000000 1500000 2000000 3000000 4000000 ;; esac; }
+ingest() { # $1 tool, $2 format
+  local to count best=0 best_core=0 best_cpu=0
+  if [ "$1" = itsgow ]; then to=$(itsgow_to "$2"); count=itsgow_count; else to=$(fnm_to "$2"); count=fnm_count; fi
+  "$bin" send --to "$to" --format "$2" --rate 10000 --duration 1s >/dev/null # templates, warm-up
+  sleep 1
+  for rate in $(rates "$2"); do
+    local c0 t0 res sent c1 t1 got cpu_s per_core loss
+    c0=$($count); t0=$(cpu_ticks "$pid")
+    res=$("$bin" send --to "$to" --format "$2" --rate "$rate" --duration "${STEP}s")
+    sleep 1.5
+    c1=$($count); t1=$(cpu_ticks "$pid")
+    sent=$(json "$res" "['records']"); got=$((c1 - c0))
+    cpu_s=$(python3 -c "print(round(($t1-$t0)/$hz, 2))")
+    per_core=$(python3 -c "print(int($got / max(($t1-$t0)/$hz, 0.01)))")
+    loss=$(python3 -c "print(round(100*max($sent-$got,0)/max($sent,1), 3))")
+    say "ingest $1 $2: asked $rate/s, sent $(json "$res" "['records_per_second']" | cut -d. -f1)/s ($sent records), counted $got, loss $loss %, CPU $cpu_s s ($(python3 -c "print(round(100*$cpu_s/$STEP))") % of a core over the step), $per_core records per CPU-second"
+    if python3 -c "import sys; sys.exit(0 if $got >= 0.999*$sent else 1)"; then
+      best=$(json "$res" "['records_per_second']" | cut -d. -f1); best_core=$per_core; best_cpu=$cpu_s
+    else
+      break
+    fi
+  done
+  say "ingest $1 $2 RESULT: $best records/s without loss, $best_core records per CPU-second, $(python3 -c "print(round(100*$best_cpu/$STEP))") % of a core"
+}
+
+# --- (b) latency --------------------------------------------------------------------------------
+latency() { # $1 tool
+  local to watch first=60000
+  if [ "$1" = itsgow ]; then to=$it_nf; watch=$work/itsgow-events.log; else to=127.0.0.1:22055; watch=$work/fnm-bans.log; fi
+  for factor in 10 2; do
+    res=$("$bin" latency --to "$to" --format netflow5 --watch "$watch" --runs "$RUNS" --threshold-pps $THRESHOLD \
+      --factor $factor --first $first --label "$1" 2>>"$work/latency-$1.log")
+    say "latency $1 ${factor}x threshold (NetFlow v5, 1 s records): $res"
+    first=$((first + 1000))
+  done
+}
+
+say "bench-netguard $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r); $TRACKED tracked IPs, threshold $THRESHOLD packets/s, FastNetMon $(dpkg-query -W -f '${Version}' fastnetmon) connection tracking $FNM_CONNTRACK; itsgow export delay $ITSGOW_EXPORT_DELAY, fast severity $ITSGOW_FAST_SEVERITY, confirm only when not quiet: $ITSGOW_CONFIRM_NOT_QUIET"
+for tool in $TOOLS; do
+  memory "$tool"
+  for f in $FORMATS; do ingest "$tool" "$f"; done
+  latency "$tool"
+  pkill_pid "$pid"; pid=""
+done
+say "results in $OUT"
