@@ -390,14 +390,7 @@ func WritePDF(w http.ResponseWriter, v billing.Invoice) error {
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="`+v.Number+`.pdf"`)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b)
-	return err
+	return httpserver.WriteAttachment(w, "application/pdf", v.Number+".pdf", b)
 }
 
 func (a *API) invoicePDF(w http.ResponseWriter, r *http.Request) error {

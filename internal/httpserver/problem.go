@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/itsgow/itsgow/internal/errs"
 	"github.com/itsgow/itsgow/internal/logkey"
@@ -123,4 +124,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	return json.NewEncoder(w).Encode(v)
+}
+
+// WriteAttachment answers a file to download (an invoice PDF...), never cached by shared caches.
+func WriteAttachment(w http.ResponseWriter, contentType, filename string, b []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(filename, `"`, "")+`"`)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b)
+	return err
 }

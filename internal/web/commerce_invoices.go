@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/itsgow/itsgow/internal/billing"
 	"github.com/itsgow/itsgow/internal/billing/pdf"
@@ -52,14 +51,7 @@ func writePDF(w http.ResponseWriter, v billing.Invoice) error {
 	if err != nil {
 		return err
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Disposition", `attachment; filename="`+v.Number+`.pdf"`)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, err = w.Write(b)
-	return err
+	return httpserver.WriteAttachment(w, "application/pdf", v.Number+".pdf", b)
 }
 
 // invoicePDF is GET /invoices/{id}/pdf: another customer's invoice does not exist.
