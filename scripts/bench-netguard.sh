@@ -4,7 +4,7 @@
 #   (a) ingest: flow records per second decoded and counted without loss with 100,000 tracked IPs,
 #       for NetFlow v5, IPFIX and sFlow, raising the send rate until loss appears; CPU from
 #       /proc/<pid>/stat gives records per CPU-second;
-#   (b) detection latency: first attack datagram to detection (itsgow: the detector's start event;
+#   (b) detection latency: first attack datagram to detection (itsgow: the confirmation;
 #       FastNetMon: its ban script), p50 and p99 over 20 runs at 10x and 2x the threshold;
 #   (c) memory per tracked IP: RSS with 100,000 tracked IPs minus RSS with none, idle.
 # Loopback only; every load is bounded in time. Installs Debian fastnetmon when missing, runs it
@@ -20,12 +20,17 @@ RUNS=${RUNS:-20}
 FORMATS=${FORMATS-netflow5 ipfix sflow}
 TOOLS=${TOOLS-itsgow fastnetmon}
 FNM_CONNTRACK=${FNM_CONNTRACK:-off}
-# itsgow's detection rule, as the mitigation service applies it: detector trigger delay 1 s, an
-# attack at 5x its threshold confirmed at its first second above, a lighter one after 2 s above.
-# ITSGOW_EXPORT_DELAY delays the detector's judgement of a second; ITSGOW_CONFIRM_NOT_QUIET=false
-# drops the rule's condition that the latest judged second be above threshold.
-ITSGOW_EXPORT_DELAY=${ITSGOW_EXPORT_DELAY:-1s}
-ITSGOW_CONFIRM_NOT_QUIET=${ITSGOW_CONFIRM_NOT_QUIET:-true}
+# itsgow's detection rule, as the mitigation service applies it: detector trigger delay 1 s,
+# export delay 0 (a second judged when it ends, and again as late records arrive), Tick every
+# 250 ms (netguard.tick), an attack at 5x its threshold confirmed at its first second above, a
+# lighter one once it has lasted policy attack_trigger_delay (1 s). ITSGOW_EXPORT_DELAY delays the
+# detector's judgement of a second; ITSGOW_CONFIRM_NOT_QUIET=true adds the former rule's condition
+# that the latest judged second be above threshold; ITSGOW_CONFIRM_AFTER sets
+# attack_trigger_delay; ITSGOW_TICK the Tick period.
+ITSGOW_EXPORT_DELAY=${ITSGOW_EXPORT_DELAY:-0s}
+ITSGOW_CONFIRM_NOT_QUIET=${ITSGOW_CONFIRM_NOT_QUIET:-false}
+ITSGOW_CONFIRM_AFTER=${ITSGOW_CONFIRM_AFTER:-1s}
+ITSGOW_TICK=${ITSGOW_TICK:-250ms}
 ITSGOW_FAST_SEVERITY=${ITSGOW_FAST_SEVERITY:-5} # 0: every detector start event is a detection
 THRESHOLD=20000 # packets/s, total, for both tools
 TRACKED=100000
@@ -67,7 +72,7 @@ it_nf=127.0.0.1:12055 it_ipfix=127.0.0.1:14739 it_sflow=127.0.0.1:16343
 itsgow_start() { # $1 tracked IPs
   : >"$work/itsgow-events.log"
   "$bin" receive --netflow $it_nf --ipfix $it_ipfix --sflow $it_sflow --tracked "$1" \
-    --threshold-pps $THRESHOLD --trigger-delay 1s --tick 100ms --fast-severity "$ITSGOW_FAST_SEVERITY" --confirm-after 2s \
+    --threshold-pps $THRESHOLD --trigger-delay 1s --tick "$ITSGOW_TICK" --fast-severity "$ITSGOW_FAST_SEVERITY" --confirm-after "$ITSGOW_CONFIRM_AFTER" \
     --export-delay "$ITSGOW_EXPORT_DELAY" --confirm-not-quiet="$ITSGOW_CONFIRM_NOT_QUIET" \
     --stats "$work/itsgow-stats.json" --events "$work/itsgow-events.log" 2>>"$work/itsgow.err" &
   pid=$!
@@ -193,7 +198,7 @@ latency() { # $1 tool
   done
 }
 
-say "bench-netguard $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r); $TRACKED tracked IPs, threshold $THRESHOLD packets/s, FastNetMon $(dpkg-query -W -f '${Version}' fastnetmon) connection tracking $FNM_CONNTRACK; itsgow export delay $ITSGOW_EXPORT_DELAY, fast severity $ITSGOW_FAST_SEVERITY, confirm only when not quiet: $ITSGOW_CONFIRM_NOT_QUIET"
+say "bench-netguard $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r); $TRACKED tracked IPs, threshold $THRESHOLD packets/s, FastNetMon $(dpkg-query -W -f '${Version}' fastnetmon) connection tracking $FNM_CONNTRACK; itsgow export delay $ITSGOW_EXPORT_DELAY, tick $ITSGOW_TICK, fast severity $ITSGOW_FAST_SEVERITY, confirm after $ITSGOW_CONFIRM_AFTER, confirm only when not quiet: $ITSGOW_CONFIRM_NOT_QUIET"
 for tool in $TOOLS; do
   memory "$tool"
   for f in $FORMATS; do ingest "$tool" "$f"; done

@@ -60,13 +60,15 @@ type PlanDTO struct {
 	Prices                []PriceDTO  `json:"prices"`
 	Options               []string    `json:"options"`
 	Stock                 string      `json:"stock"`
+	Free                  int         `json:"free"` // free servers matching the plan (commerce.stock_source)
 	DeliveryEstimateHours int         `json:"deliveryEstimateHours"`
 }
 
 func planDTO(p catalog.Plan, opts []catalog.Option) PlanDTO {
 	d := PlanDTO{Code: p.Code, Range: p.Range, Name: p.Name, Hardware: HardwareDTO{CPU: p.Hardware.CPU, Cores: p.Hardware.Cores,
 		RAMGiB: p.Hardware.RAMGiB, Disks: p.Hardware.Disks, NIC: p.Hardware.NIC}, OSImages: p.OSImages, SupportLevel: string(p.SupportLevel),
-		Prices: []PriceDTO{}, Options: []string{}, Stock: string(p.Stock), DeliveryEstimateHours: p.DeliveryEstimateHours}
+		Prices: []PriceDTO{}, Options: []string{}, Stock: string(p.Stock), Free: max(p.Free, 0),
+		DeliveryEstimateHours: p.DeliveryEstimateHours}
 	if d.Hardware.Disks == nil {
 		d.Hardware.Disks = []catalog.Disk{}
 	}

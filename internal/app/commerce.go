@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 
 	"github.com/itsgow/itsgow/internal/account"
@@ -16,19 +17,35 @@ import (
 // CommerceConfig configures catalogue, orders, payments, contracts and invoices. The seller's
 // identity printed on invoices is commerce.billing.seller.
 type CommerceConfig struct {
-	Catalog catalog.Config `yaml:"catalog"`
-	Orders  order.Config   `yaml:"orders"`
-	Billing billing.Config `yaml:"billing"`
+	// StockSource is where the catalogue's stock comes from: "fleet" (the default) counts the
+	// free machines matching each plan's hardware profile (fleet.plan_profiles) and a paid
+	// order reserves one in the fleet; "manual" uses the seeded counts staff edit
+	// (PUT /staff/catalog/plans/{code}/stock), and a paid order takes one from them.
+	StockSource string         `yaml:"stock_source"`
+	Catalog     catalog.Config `yaml:"catalog"`
+	Orders      order.Config   `yaml:"orders"`
+	Billing     billing.Config `yaml:"billing"`
 }
+
+// Stock sources (commerce.stock_source).
+const (
+	StockFromFleet  = "fleet"
+	StockFromManual = "manual"
+)
 
 // DefaultCommerceConfig returns its defaults.
 func DefaultCommerceConfig() CommerceConfig {
-	return CommerceConfig{Catalog: catalog.DefaultConfig(), Orders: order.DefaultConfig(), Billing: billing.DefaultConfig()}
+	return CommerceConfig{StockSource: StockFromFleet, Catalog: catalog.DefaultConfig(), Orders: order.DefaultConfig(),
+		Billing: billing.DefaultConfig()}
 }
 
 // Validate checks it.
 func (c CommerceConfig) Validate() error {
-	return errors.Join(c.Catalog.Validate(), c.Orders.Validate(), c.Billing.Validate())
+	var src error
+	if c.StockSource != StockFromFleet && c.StockSource != StockFromManual {
+		src = fmt.Errorf("commerce.stock_source: %q is not fleet or manual", c.StockSource)
+	}
+	return errors.Join(src, c.Catalog.Validate(), c.Orders.Validate(), c.Billing.Validate())
 }
 
 // CommerceParts holds the services of catalogue, orders, payments, contracts and invoices.
@@ -46,7 +63,13 @@ func (a *App) wireCommerce(ctx context.Context) error {
 	cfg := a.Cfg.Commerce
 	var err error
 	c := &a.Commerce
-	c.Catalog, err = catalog.New(cfg.Catalog, catalog.Deps{Logger: a.Log, Clock: a.Clock, Store: a.DB.Catalog(), Stock: a.DB.Stock(),
+	// the fleet is wired after commerce: FleetStock and fleetInventory reach it when used
+	var stock catalog.StockSource = FleetStock{A: a}
+	var inventory order.Inventory = fleetInventory{}
+	if cfg.StockSource == StockFromManual {
+		stock, inventory = a.DB.Stock(), order.SeededInventory{}
+	}
+	c.Catalog, err = catalog.New(cfg.Catalog, catalog.Deps{Logger: a.Log, Clock: a.Clock, Store: a.DB.Catalog(), Stock: stock,
 		Durations: a.Cfg.Policy.RentalDurationsMonths})
 	if err != nil {
 		return err
@@ -57,7 +80,7 @@ func (a *App) wireCommerce(ctx context.Context) error {
 		return err
 	}
 	c.Orders, err = order.New(cfg.Orders, order.Deps{Logger: a.Log, Clock: a.Clock, Store: a.DB.Orders(), Catalog: c.Catalog,
-		Billing: c.Billing, Notify: a.Notify, Policy: a.Cfg.Policy, Inventory: order.SeededInventory{},
+		Billing: c.Billing, Notify: a.Notify, Policy: a.Cfg.Policy, Inventory: inventory,
 		Providers: []order.Provider{order.Transfer{}, order.Sandbox{}}, Wake: a.Runner.Wake, PublicURL: a.Cfg.HTTP.PublicURL})
 	if err != nil {
 		return err
@@ -74,7 +97,7 @@ func (a *App) wireCommerce(ctx context.Context) error {
 }
 
 // seedCommerce seeds the demo catalogue (three ranges, six plans with a price per duration and
-// a stock count, and the options) and turns the sandbox card simulator on.
+// a manual stock count, used with commerce.stock_source: manual, and the options) and turns the sandbox card simulator on.
 func (a *App) seedCommerce(ctx context.Context, c *DemoCredentials) error {
 	a.Commerce.Orders.EnableSandbox()
 	_, err := a.Commerce.Catalog.Seed(ctx, account.Actor{Kind: "system", Label: "demo seed"}, catalog.DemoSeed())

@@ -137,9 +137,13 @@ func wantProblem(t *testing.T, r apptest.Response, status int, code string, fiel
 	return p
 }
 
+// manualStock uses the seeded stock counts (commerce.stock_source: manual): the demo catalogue's
+// six plans show every level, ENT-2 none.
+func manualStock(c *app.Config) { c.Commerce.StockSource = app.StockFromManual }
+
 func TestCatalogueIsPublic(t *testing.T) {
 	t.Parallel()
-	e := apptest.New(t, apptest.Options{})
+	e := apptest.New(t, apptest.Options{Config: manualStock})
 	var plans struct {
 		Items []struct {
 			Code     string `json:"code"`
@@ -201,7 +205,7 @@ func TestCatalogueIsPublic(t *testing.T) {
 
 func TestOrderBadInputIsFieldErrors(t *testing.T) {
 	t.Parallel()
-	e := apptest.New(t, apptest.Options{})
+	e := apptest.New(t, apptest.Options{Config: manualStock})
 	tok := e.Creds.Customer.Token
 	person := newCustomer(t, e, "person@example.fr", account.Customer{Type: account.Person, Country: "FR"}, "fr")
 	for _, tc := range []struct {
@@ -418,8 +422,12 @@ func stockOf(t *testing.T, e *apptest.Env, plan string) int {
 func TestDeliveryDeadlineLateCancelRefund(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, pg bool) {
-		// no simulated datacenter: the paid order waits for a machine and goes late
-		e := apptest.New(t, apptest.Options{Postgres: pg, Config: func(c *app.Config) { c.Fleet.Simlab.Enabled = false }})
+		// no simulated datacenter: the paid order waits for a machine and goes late; with no
+		// machine the fleet has no stock, so the seeded counts stand in (and are checked)
+		e := apptest.New(t, apptest.Options{Postgres: pg, Config: func(c *app.Config) {
+			c.Fleet.Simlab.Enabled = false
+			manualStock(c)
+		}})
 		tok := e.Creds.Customer.Token
 		before := stockOf(t, e, "ECO-1")
 		id := deadlineScenario(t, e)

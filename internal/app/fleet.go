@@ -451,22 +451,57 @@ func (l orderListener) Delivered(ctx context.Context, d fleet.Delivery) error {
 	return err
 }
 
-// FleetStock counts free machines per plan for the catalogue (catalog.StockSource) and can
-// replace the seeded stock once commerce wires it: Stock: app.FleetStock{a}.
+// FleetStock is the catalogue's stock when commerce.stock_source is fleet (catalog.StockSource
+// and catalog.Estimator): for every plan of the catalogue, the machines in state available whose
+// hardware profile is the plan's (planProfile). A paid order's order.deliver job reserves one of
+// them, so the count drops as soon as the fleet takes the delivery; a cancelled order's
+// order.release job gives it back once wiped.
 type FleetStock struct{ A *App }
+
+var (
+	_ catalog.StockSource = FleetStock{}
+	_ catalog.Estimator   = FleetStock{}
+)
 
 // FreeServers implements catalog.StockSource.
 func (s FleetStock) FreeServers(ctx context.Context) (map[string]int, error) {
+	if s.A.Fleet.Service == nil {
+		return nil, errs.Coded(errs.Unavailable, "no_fleet", "the fleet is not ready")
+	}
 	byProfile, err := s.A.Fleet.Service.FreeByProfile(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]int{}
-	for _, sp := range catalog.DemoSeed().Plans {
-		out[sp.Plan.Code] = byProfile[s.A.planProfile(sp.Plan.Code)]
+	plans, err := s.A.DB.Catalog().ListPlans(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(plans))
+	for _, p := range plans {
+		out[p.Code] = byProfile[s.A.planProfile(p.Code)]
 	}
 	return out, nil
 }
+
+// InstallTime implements catalog.Estimator: how long the fleet takes to install a free machine,
+// the simulated datacenter's install duration, or else the longest a real install may take
+// (policy.deploy_timeout) before the deploy watchdog steps in.
+func (s FleetStock) InstallTime(string) time.Duration {
+	if s.A.Fleet.Lab != nil {
+		return s.A.Cfg.Fleet.Simlab.InstallDuration
+	}
+	return s.A.Cfg.Policy.DeployTimeout
+}
+
+// fleetInventory is the order.Inventory of commerce.stock_source: fleet. The payment enqueues
+// order.deliver in its transaction, and the fleet's handler reserves a matching free machine
+// (or makes the delivery wait for one); a cancellation enqueues order.release, which terminates
+// the server and returns its machine to stock after the wipe. Nothing is counted by hand.
+type fleetInventory struct{}
+
+func (fleetInventory) Reserve(context.Context, order.Tx, order.Order, time.Time) error { return nil }
+
+func (fleetInventory) Release(context.Context, order.Tx, order.Order, time.Time) error { return nil }
 
 // Demo addresses.
 const (

@@ -224,3 +224,71 @@ func TestFleetDirectory(t *testing.T) {
 		t.Fatalf("IPs %+v %v", all, err)
 	}
 }
+
+type stockPlan struct {
+	Code  string `json:"code"`
+	Free  int    `json:"free"`
+	Stock string `json:"stock"`
+	ETA   int    `json:"deliveryEstimateHours"`
+}
+
+func catalogueStock(t *testing.T, e *apptest.Env) map[string]stockPlan {
+	t.Helper()
+	var page struct{ Items []stockPlan }
+	fleetDo(t, e, "GET", "/api/v1/catalog/plans", "", nil, 200, &page)
+	out := map[string]stockPlan{}
+	for _, p := range page.Items {
+		out[p.Code] = p
+	}
+	return out
+}
+
+// The catalogue's stock is the fleet's free machines matching each plan's hardware profile: the
+// demo lab has four machines per plan (PERF-1: three, one is the demo server); a delivered order
+// takes one; a plan whose profile has no free machine is empty and cannot be ordered.
+func TestCatalogueStockFromFleet(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, pg bool) {
+		e := apptest.New(t, apptest.Options{Postgres: pg, Config: func(c *app.Config) {
+			c.Commerce.Catalog.LowStock = 3
+			c.Fleet.PlanProfiles = []string{"ENT-2=NO-SUCH-BOX"}
+		}})
+		tok := e.Creds.Customer.Token
+		got := catalogueStock(t, e)
+		want := map[string]stockPlan{
+			"ECO-1": {"ECO-1", 4, "available", 1}, "ECO-2": {"ECO-2", 4, "available", 1},
+			"PERF-1": {"PERF-1", 3, "low", 48}, "PERF-2": {"PERF-2", 4, "available", 1},
+			"ENT-1": {"ENT-1", 4, "available", 1}, "ENT-2": {"ENT-2", 0, "empty", 0},
+		}
+		for code, w := range want {
+			if got[code] != w {
+				t.Errorf("plan %s: %+v, want %+v", code, got[code], w)
+			}
+		}
+		// the seeded counts play no part
+		if _, err := e.App.DB.SQL().Exec(`UPDATE catalog_stock SET free = 0`); err != nil {
+			t.Fatal(err)
+		}
+		if p := catalogueStock(t, e)["ECO-2"]; p.Free != 4 {
+			t.Fatalf("seeded counts changed the fleet's stock: %+v", p)
+		}
+		o, r := placeOrder(t, e, tok, map[string]any{"items": []any{item("ECO-2", 1)}}, "stock-1")
+		if r.Status >= 300 {
+			t.Fatalf("order: %d %s", r.Status, r.Body)
+		}
+		payNow(t, e, tok, o.ID, "4242424242424242")
+		e.Tick(t) // order.deliver: the fleet reserves a machine of the profile
+		if p := catalogueStock(t, e)["ECO-2"]; p.Free != 3 || p.Stock != "low" || p.ETA != 48 {
+			t.Fatalf("after a paid order: %+v", p)
+		}
+		srv, err := e.App.DB.Fleet().ServerByOrder(t.Context(), fmt.Sprintf("order-%d", o.ID))
+		if err != nil || srv.MachineID == 0 || srv.Profile != "ECO-2" {
+			t.Fatalf("server of the order: %+v %v", srv, err)
+		}
+		_, r = placeOrder(t, e, tok, map[string]any{"items": []any{item("ENT-2", 12)}}, "stock-2")
+		wantProblem(t, r, http.StatusConflict, "out_of_stock")
+		if p := catalogueStock(t, e)["ENT-1"]; p.Free != 4 {
+			t.Fatalf("ENT-1 %+v", p)
+		}
+	})
+}

@@ -48,7 +48,8 @@ type NetguardConfig struct {
 	// Customers lists customer IPs the fleet does not know (yet): "PREFIX=EMAIL" items, at most
 	// 1024 addresses each.
 	Customers []string `yaml:"customers"`
-	// Tick is the period of the detection loop (collector role); EdgeEvery the period of the
+	// Tick is the period of the detection loop (collector role; 250ms: the detector judges a
+	// second as soon as it ends and again as its late records arrive); EdgeEvery the period of the
 	// edge loop (edge role) that ends due mitigations and applies the rule set; Refresh how
 	// often the tracked IPs are read again from the fleet.
 	Tick      time.Duration `yaml:"tick"`
@@ -63,7 +64,7 @@ type NetguardConfig struct {
 type NetguardDetectConfig struct {
 	// TriggerDelay is how long traffic must stay above a threshold before the detector reports
 	// it (1s): the mitigation service then acts at once on heavy attacks and waits for policy
-	// attack_trigger_delay on light ones.
+	// attack_trigger_delay (1s) on light ones.
 	TriggerDelay time.Duration `yaml:"trigger_delay"`
 	// ExportDelay is how long after a second ends it is judged (0: at once, and again as late
 	// records arrive).
@@ -86,7 +87,7 @@ func DefaultNetguardConfig() NetguardConfig {
 		Detect: NetguardDetectConfig{TriggerDelay: time.Second, BaselineHalfLife: d.BaselineHalfLife, BaselineDelay: d.BaselineDelay,
 			TopSources: d.TopSources, CarpetBitsV4: d.CarpetBitsV4, CarpetBitsV6: d.CarpetBitsV6},
 		Networks: []string{}, Customers: []string{},
-		Tick: time.Second, EdgeEvery: time.Second, Refresh: time.Minute, PruneEvery: time.Hour}
+		Tick: 250 * time.Millisecond, EdgeEvery: time.Second, Refresh: time.Minute, PruneEvery: time.Hour}
 }
 
 // Validate checks it.

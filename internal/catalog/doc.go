@@ -3,8 +3,9 @@
 // duration (setup fee and monthly price, kept as a history so that a change applies only to
 // orders placed after it), options (pro use, edge firewall, licences, extra IPs) and stock.
 //
-// Stock comes from a StockSource: until the fleet counts its free servers per hardware profile,
-// the store's seeded count per plan stands in for it.
+// Stock comes from a StockSource: the fleet counts its free servers per hardware profile (and,
+// as an Estimator, gives the install time the delivery estimate is made of); the store's seeded
+// count per plan, edited by staff, is the fallback chosen by configuration.
 //
 // It is a domain package: it imports account, errs, clock, logkey, money and the standard
 // library, and defines the Store it needs. A *Service is safe for concurrent use.

@@ -20,7 +20,9 @@ import (
 type Config struct {
 	// A plan with this many free servers or fewer shows as "low".
 	LowStock int `yaml:"low_stock"`
-	// Delivery estimates shown with the stock level.
+	// Delivery estimates shown with the stock level. When the stock source knows its install
+	// time (the fleet, an Estimator), an available plan shows that time instead, and a low one
+	// the longer of that time and EstimateLow (the last machines may be taken first).
 	EstimateAvailable time.Duration `yaml:"delivery_estimate_available"`
 	EstimateLow       time.Duration `yaml:"delivery_estimate_low"`
 }
@@ -105,6 +107,7 @@ func (s *Service) plans(ctx context.Context, r Reader, all bool) ([]Plan, error)
 	if err != nil {
 		return nil, fmt.Errorf("stock: %w", err)
 	}
+	est, _ := s.deps.Stock.(Estimator)
 	support := map[string]SupportLevel{}
 	for _, rg := range ranges {
 		support[rg.Code] = rg.SupportLevel
@@ -121,20 +124,32 @@ func (s *Service) plans(ctx context.Context, r Reader, all bool) ([]Plan, error)
 		p.Prices = byPlan[p.Code]
 		slices.SortFunc(p.Prices, func(a, b Price) int { return a.DurationMonths - b.DurationMonths })
 		p.Free = free[p.Code]
-		p.Stock, p.DeliveryEstimateHours = s.level(p.Free)
+		p.Stock, p.DeliveryEstimateHours = s.level(p.Code, p.Free, est)
 	}
 	return plans, nil
 }
 
-func (s *Service) level(free int) (StockLevel, int) {
+// level tells the stock level of a plan with free servers and its delivery estimate in hours
+// (0 when empty: the plan cannot be ordered).
+func (s *Service) level(plan string, free int, est Estimator) (StockLevel, int) {
+	available, low := s.cfg.EstimateAvailable, s.cfg.EstimateLow
+	if est != nil {
+		available = est.InstallTime(plan)
+		low = max(available, low)
+	}
 	switch {
 	case free <= 0:
 		return StockEmpty, 0
 	case free <= s.cfg.LowStock:
-		return StockLow, int(s.cfg.EstimateLow / time.Hour)
+		return StockLow, hours(low)
 	default:
-		return StockAvailable, int(s.cfg.EstimateAvailable / time.Hour)
+		return StockAvailable, hours(available)
 	}
+}
+
+// hours rounds a duration up to whole hours, at least one.
+func hours(d time.Duration) int {
+	return max(1, int((d+time.Hour-1)/time.Hour))
 }
 
 // Plan returns one plan with its prices and stock; an inactive plan is found only with all.
@@ -279,7 +294,8 @@ func (s *Service) SetPrice(ctx context.Context, actor account.Actor, in NewPrice
 	return p, err
 }
 
-// SetStock sets the seeded count of free servers of a plan (until the fleet counts them).
+// SetStock sets the seeded count of free servers of a plan: the stock shown when the
+// catalogue's stock source is manual (commerce.stock_source: manual).
 func (s *Service) SetStock(ctx context.Context, actor account.Actor, plan string, free int) error {
 	if free < 0 || free > 100000 {
 		return errs.Fields(errs.FieldError{Field: "free", Message: "must be between 0 and 100000"})

@@ -38,8 +38,15 @@ type Store interface {
 }
 
 // StockSource counts free servers per plan. The fleet implements it by matching its free
-// servers against each plan's hardware profile; until then the store's seeded count per plan
-// (SeededStock) stands in.
+// servers against each plan's hardware profile (commerce.stock_source: fleet, the default);
+// the store's seeded count per plan, edited by staff, stands in when configured
+// (commerce.stock_source: manual).
 type StockSource interface {
 	FreeServers(ctx context.Context) (map[string]int, error)
+}
+
+// Estimator is a StockSource that also knows how long delivering a plan takes once a matching
+// server is free (the fleet: its install time). Without it the configured estimates apply.
+type Estimator interface {
+	InstallTime(plan string) time.Duration
 }

@@ -82,7 +82,7 @@ func Default() Config {
 		SpamAnalysisDelay:          10 * time.Second,
 		MitigationMinDuration:      26 * time.Hour,
 		MitigationQuietPeriod:      15 * time.Minute,
-		AttackTriggerDelay:         2 * time.Second,
+		AttackTriggerDelay:         time.Second,
 		AttackReportRetention:      365 * Day,
 		TrafficSeriesRetention:     14 * Day,
 		VATRateFRBasisPoints:       2000,

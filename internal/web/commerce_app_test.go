@@ -23,7 +23,7 @@ func TestCommercePages(t *testing.T) {
 	anon := e.client(t)
 	cat := anon.get("/catalog")
 	cat.is(t, http.StatusOK)
-	cat.has(t, "ECOGREEN", "Sans support technique", `id="plan-ENT-2"`, "Épuisé", `href="/login?next=%2Forder%2FECO-1"`)
+	cat.has(t, "ECOGREEN", "Sans support technique", `id="plan-ENT-2"`, "Disponible", "livraison ≈ 1 h", `href="/login?next=%2Forder%2FECO-1"`)
 
 	c := e.client(t)
 	c.login(e.creds.Customer.Email, e.creds.Customer.Password)

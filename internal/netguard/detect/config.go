@@ -37,7 +37,8 @@ type Config struct {
 	// an attack is reported (policy attack_trigger_delay; 2 s).
 	TriggerDelay time.Duration `yaml:"trigger_delay"`
 	// ExportDelay is how long after a second ends Tick waits before judging it, so that the
-	// records of that second have arrived (0: judge every second that has ended).
+	// records of that second have arrived (0: judge every second that has ended, and judge it
+	// again at each Tick, even within the next second, as its late records arrive).
 	ExportDelay time.Duration `yaml:"export_delay"`
 	// EndAfter ends an attack once its target has been below every threshold this long (5 min).
 	// Mitigation applies its own quiet rule with LastAboveThreshold.

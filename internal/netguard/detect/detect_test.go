@@ -641,3 +641,50 @@ func TestExportDelay(t *testing.T) {
 		}
 	}
 }
+
+// A Tick before the next second completes judges again the seconds late records changed: with
+// ExportDelay 0 a loop ticking several times a second sees an export's records as they arrive,
+// not one second later. Subjects without new records get no event from such a Tick.
+func TestRejudgeWithinTheSecond(t *testing.T) {
+	t.Parallel()
+	d := newDetector(t, detect.Config{TriggerDelay: time.Second, Profiles: map[string]detect.Profile{"p": onlyUDP(1000)}})
+	track(t, d, "p", target4, netip.MustParseAddr("192.0.2.11"))
+	quiet := udp(netip.MustParseAddr("192.0.2.11"), 5555, 10, 100, t0)
+	d.Add(&quiet, t0.Add(time.Second))
+	if evs := d.Tick(t0.Add(time.Second)); len(evs) != 0 { // judges second 0
+		t.Fatalf("events at t0+1s: %v", evs)
+	}
+	// Second 1's records: half arrive before it is first judged, the rest late.
+	early := udp(target4, 5555, 800, 100, t0.Add(time.Second))
+	d.Add(&early, t0.Add(2*time.Second))
+	if evs := d.Tick(t0.Add(2 * time.Second)); len(evs) != 0 { // 800 pps: below
+		t.Fatalf("events at t0+2s: %v", evs)
+	}
+	if evs := d.Tick(t0.Add(2250 * time.Millisecond)); len(evs) != 0 { // nothing new
+		t.Fatalf("events at t0+2.25s without new records: %v", evs)
+	}
+	late := udp(target4, 5555, 800, 100, t0.Add(time.Second))
+	d.Add(&late, t0.Add(2300*time.Millisecond))
+	evs := d.Tick(t0.Add(2500 * time.Millisecond)) // same wall second: judged again
+	e, ok := firstOf(evs, detect.EventStart)
+	if !ok || len(evs) != 1 || e.IP != target4 {
+		t.Fatalf("late record of the judged second not re-judged before the next second: %v", evs)
+	}
+	if !e.Started.Equal(t0.Add(time.Second)) || !e.LastAbove.Equal(t0.Add(2*time.Second)) || e.Quiet || e.Current.PPS != 1600 {
+		t.Errorf("event %+v, want second 1 above at 1,600 pps", e)
+	}
+	// Records of the current second are not judged before it ends.
+	cur := udp(target4, 5555, 2500, 100, t0.Add(2*time.Second))
+	cur.End = t0.Add(2500 * time.Millisecond)
+	d.Add(&cur, t0.Add(2600*time.Millisecond))
+	if evs := d.Tick(t0.Add(2750 * time.Millisecond)); len(evs) != 0 {
+		t.Fatalf("the current second judged before its end: %v", evs)
+	}
+	if evs := d.Tick(t0.Add(3 * time.Second)); len(evs) != 1 || evs[0].Kind != detect.EventUpdate || evs[0].Current.PPS != 2500 {
+		t.Fatalf("second 2 at its end: %v", evs)
+	}
+	// A clock going back judges nothing.
+	if evs := d.Tick(t0.Add(time.Second)); evs != nil {
+		t.Errorf("tick in the past: %v", evs)
+	}
+}

@@ -9,9 +9,12 @@ import (
 )
 
 // Tick judges the seconds completed since the previous Tick: every second that ended at least
-// Config.ExportDelay before now, plus the earlier seconds that late records changed. It returns
-// the attacks that started, went on, went quiet or ended, ordered by target. Call it about once
-// a second, from one goroutine at a time (concurrent calls are serialised).
+// Config.ExportDelay before now, plus the earlier seconds that late records changed. Called again
+// before a new second completes, it judges again only the subjects whose judged seconds late
+// records changed since, so that a loop ticking several times a second sees an export's records
+// as they arrive. It returns the attacks that started, went on, went quiet or ended, ordered by
+// target. Call it at least once a second (a few times a second with ExportDelay 0), from one
+// goroutine at a time (concurrent calls are serialised).
 //
 // A class is above its threshold in a second when one of its metrics is strictly greater than
 // the effective limit (see Limit). An attack starts when one class (or the total) is above for
@@ -24,9 +27,11 @@ func (d *Detector) Tick(now time.Time) []Event {
 	if d.evaluated == math.MinInt64 {
 		d.evaluated = c - 1
 	}
-	if c <= d.evaluated {
+	if c < d.evaluated {
 		return nil
 	}
+	// again: no new second, only the subjects whose judged seconds late records changed.
+	again := c == d.evaluated
 	t := tickRange{c: c, newFrom: max(d.evaluated+1, c-window+d.k), prev: max(d.evaluated, c-window)}
 	var events []Event
 	for i := range d.shards {
@@ -34,6 +39,12 @@ func (d *Detector) Tick(now time.Time) []Event {
 		sh.mu.Lock()
 		for j := len(sh.ips) - 1; j >= 0; j-- {
 			s := sh.ips[j]
+			if again {
+				if s.dirty <= c {
+					events = d.judge(sh, s, &t, events)
+				}
+				continue
+			}
 			events = d.judge(sh, s, &t, events)
 			if s.atk == nil && s.head <= c-window {
 				d.releaseIP(sh, s)
@@ -41,6 +52,12 @@ func (d *Detector) Tick(now time.Time) []Event {
 		}
 		for j := len(sh.pfxs) - 1; j >= 0; j-- {
 			s := sh.pfxs[j]
+			if again {
+				if s.dirty <= c {
+					events = d.judge(sh, s, &t, events)
+				}
+				continue
+			}
 			events = d.judge(sh, s, &t, events)
 			if s.atk == nil && s.head <= c-window {
 				delete(sh.pfx, s.key)

@@ -56,6 +56,7 @@ type env struct {
 	cust   account.Account
 	dir    fakeDir
 	cfg    mitigation.Config
+	pol    policy.Config
 	svc    *mitigation.Service
 	det    *detect.Detector
 	series *mitigation.Series
@@ -68,6 +69,12 @@ type env struct {
 
 func newEnv(tb testing.TB, db *store.DB, mut func(*mitigation.Config)) *env {
 	tb.Helper()
+	return newEnvPolicy(tb, db, mut, nil)
+}
+
+// newEnvPolicy is newEnv with the policy changed by pmut.
+func newEnvPolicy(tb testing.TB, db *store.DB, mut func(*mitigation.Config), pmut func(*policy.Config)) *env {
+	tb.Helper()
 	e := &env{tb: tb, ctx: context.Background(), db: db, clock: clocktest.New(t0)}
 	if db == nil {
 		e.db = storetest.OpenSQLite(tb)
@@ -79,8 +86,12 @@ func newEnv(tb testing.TB, db *store.DB, mut func(*mitigation.Config)) *env {
 	}
 	e.dir = fakeDir{target: {IP: target, Customer: e.cust.ID, ServerID: 1, Kind: "main"}, other: {IP: other, Customer: e.cust.ID, ServerID: 1, Kind: "additional"}}
 	e.cfg = mitigation.DefaultConfig()
+	e.pol = policy.Default()
 	if mut != nil {
 		mut(&e.cfg)
+	}
+	if pmut != nil {
+		pmut(&e.pol)
 	}
 	e.start()
 	e.flow = netguard.Flow{Src: attacker, Dst: target, SrcPort: 40000, DstPort: 27015, Proto: netguard.ProtoUDP, SamplingRate: 1}
@@ -94,7 +105,7 @@ func (e *env) start() {
 	if err != nil {
 		e.tb.Fatal(err)
 	}
-	pol := policy.Default()
+	pol := e.pol
 	det, err := detect.New(detect.Config{Networks: []netip.Prefix{network}, TriggerDelay: time.Second, EndAfter: pol.MitigationQuietPeriod})
 	if err != nil {
 		e.tb.Fatal(err)

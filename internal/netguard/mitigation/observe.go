@@ -108,7 +108,10 @@ func (s *Service) confirmed(ctx context.Context, t *tracked, e detect.Event) (bo
 	switch {
 	case t.armed, t.attack.PeakSeverity >= s.cfg.FastSeverity:
 		return true, nil
-	case !e.Quiet && e.LastAbove.Sub(t.attack.StartedAt) >= s.deps.Policy.AttackTriggerDelay:
+	case t.attack.LastAbove.Sub(t.attack.StartedAt) >= s.deps.Policy.AttackTriggerDelay:
+		// Not whether the latest judged second is above: with the detector judging a second
+		// as soon as it ends, that second's records are still arriving and it often reads
+		// quiet. LastAbove is the end of the latest second seen above threshold.
 		return true, nil
 	}
 	return false, nil

@@ -23,7 +23,9 @@ import (
 // Config tunes the mitigation service (section netguard.mitigation).
 type Config struct {
 	// FastSeverity: an attack at this many times its thresholds is acted on at its first second
-	// above them; a lighter one must stay above them for policy attack_trigger_delay. IPs under
+	// above them; a lighter one once it has lasted policy attack_trigger_delay, from the start
+	// of its first second above them to the end of its latest (the second judged last may read
+	// quiet while its records are still arriving). IPs under
 	// a permanent or forced mitigation are always acted on at once.
 	FastSeverity float64 `yaml:"fast_severity"`
 	// RateLimitSeverity and RateLimitAfter raise an attack's mitigation to level 2 (rate limit

@@ -2,6 +2,7 @@ package mitigation_test
 
 import (
 	"errors"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/itsgow/itsgow/internal/errs"
 	"github.com/itsgow/itsgow/internal/netguard"
 	"github.com/itsgow/itsgow/internal/netguard/mitigation"
+	"github.com/itsgow/itsgow/internal/policy"
 	"github.com/itsgow/itsgow/internal/store"
 	"github.com/itsgow/itsgow/internal/store/storetest"
 )
@@ -162,10 +164,11 @@ func TestQuietPeriodAfterTheHold(t *testing.T) {
 	}
 }
 
-// A light attack must last policy attack_trigger_delay (2 s); one second is a blip.
+// A light attack must last policy attack_trigger_delay (here 2 s); one second is a blip, never
+// mitigated nor reported.
 func TestLightAttackNeedsTheTriggerDelay(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil, nil)
+	e := newEnvPolicy(t, nil, nil, triggerDelay(2*time.Second))
 	e.tick()
 	e.second(target, 100_000) // 2 times the UDP threshold
 	if r := e.record(target); r.Active() {
@@ -217,7 +220,7 @@ func TestLevelsRiseWithTheAttack(t *testing.T) {
 
 func TestStaffForceRaiseRelease(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil, nil)
+	e := newEnvPolicy(t, nil, nil, triggerDelay(2*time.Second))
 	e.tick()
 	if _, err := e.svc.Raise(e.ctx, staffActor, target, 2, "test"); errs.KindOf(err) != errs.Conflict {
 		t.Errorf("raise an off mitigation: %v", err)
@@ -263,7 +266,7 @@ func TestStaffForceRaiseRelease(t *testing.T) {
 
 func TestPermanentAndProfiles(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, nil, nil)
+	e := newEnvPolicy(t, nil, nil, triggerDelay(2*time.Second))
 	e.tick()
 	if _, err := e.svc.SetProfile(e.ctx, customer, e.cust.ID, target, "gaming"); errs.KindOf(err) != errs.Forbidden {
 		t.Errorf("profile without pro use: %v", err)
@@ -311,5 +314,86 @@ func TestPermanentAndProfiles(t *testing.T) {
 	}
 	if !strings.Contains(ns[1].Body, "désactivée depuis l'Interface") {
 		t.Errorf("end notice does not say the customer ended it:\n%s", ns[1].Body)
+	}
+}
+
+func triggerDelay(d time.Duration) func(*policy.Config) {
+	return func(p *policy.Config) { p.AttackTriggerDelay = d }
+}
+
+// at adds a one-second record of the second starting at start at pps toward dst, received
+// at the clock's now.
+func (e *env) at(dst netip.Addr, pps uint64, start time.Time) {
+	e.tb.Helper()
+	f := e.flow
+	f.Dst, f.Packets, f.Bytes, f.Start, f.End = dst, pps, pps*500, start, start.Add(time.Second)
+	e.watch.Add(&f, e.clock.Now())
+}
+
+// With the loop ticking every 250 ms, an attack is acted on as its records arrive, at the
+// first tick after them: a heavy one (10 times) at its first second, a light one (2 times)
+// once it has lasted policy attack_trigger_delay (1 s by default), even though the second
+// judged last still reads quiet when the tick comes before its records (the rule no longer
+// asks the latest second to be above).
+func TestAttackActedOnWithinOneTick(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		pps  uint64
+	}{{"10x", 500_000}, {"2x", 100_000}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, nil, nil)
+			e.tick()
+			start := e.clock.Now()
+			e.clock.Advance(time.Second) // the attack's first second ends: no record yet
+			e.tick()
+			if r := e.record(target); r.Active() {
+				t.Fatalf("active before any record: %+v", r)
+			}
+			e.clock.Advance(100 * time.Millisecond) // the export arrives
+			e.at(target, tc.pps, start)
+			e.clock.Advance(150 * time.Millisecond) // next tick, same wall second
+			e.tick()
+			if r := e.record(target); !r.Active() || r.Level < 1 {
+				t.Fatalf("not acted on at the first tick after the first second's records: %+v", r)
+			}
+		})
+	}
+	// A second that reads quiet at the tick (its records still arriving) does not hold back
+	// the confirmation of an attack that already lasted the trigger delay.
+	e := newEnvPolicy(t, nil, nil, triggerDelay(2*time.Second))
+	e.tick()
+	e.second(target, 100_000)
+	sec2 := e.clock.Now()
+	e.clock.Advance(time.Second)
+	e.tick() // second 2 judged quiet: no record yet
+	if r := e.record(target); r.Active() {
+		t.Fatalf("acted after one second of a light attack: %+v", r)
+	}
+	e.clock.Advance(100 * time.Millisecond)
+	e.at(target, 100_000, sec2)
+	e.clock.Advance(150 * time.Millisecond)
+	e.tick()
+	if r := e.record(target); !r.Active() {
+		t.Fatalf("not acted on after two seconds above: %+v", r)
+	}
+
+	// Ticking once a second, a light attack whose records arrive late is seen above only
+	// when the next second (still partial, quiet) is judged: it is confirmed all the same.
+	e = newEnv(t, nil, nil)
+	e.tick()
+	s1 := e.clock.Now()
+	e.clock.Advance(time.Second)
+	e.at(target, 40_000, s1) // part of the first second's records: below the threshold
+	e.tick()
+	e.clock.Advance(300 * time.Millisecond)
+	e.at(target, 60_000, s1) // the rest: 2 times the threshold
+	s2 := s1.Add(time.Second)
+	e.clock.Set(s2.Add(time.Second))
+	e.at(target, 40_000, s2) // the second's records so far: below
+	e.tick()
+	if r := e.record(target); !r.Active() {
+		t.Fatalf("a light attack seen with a quiet latest second was not confirmed: %+v", r)
 	}
 }

@@ -40,8 +40,9 @@ type Watch struct {
 type WatchConfig struct {
 	// Refresh is how often the tracked IPs are read again from the directory (1 min).
 	Refresh time.Duration
-	// Every is the period of Run (1 s), on multiples of it just after the second ends, when
-	// the detector judges it.
+	// Every is the period of Run (1 s; itsgow sets netguard.tick, 250 ms), on multiples of it
+	// just after them: the detector judges a second once it ends and again as late records
+	// change it.
 	Every time.Duration
 }
 
