@@ -23,6 +23,15 @@ type Sink interface {
 	Add(f *netguard.Flow, now time.Time)
 }
 
+// BatchSink is a Sink that also takes several records received at the same time in one call
+// (the detector does, taking each of its locks once per call). The collector then hands it the
+// records of each receive batch at once, in the order decoded, instead of calling Add for each.
+// AddBatch is called from several goroutines at once and must not keep flows, which is reused.
+type BatchSink interface {
+	Sink
+	AddBatch(flows []netguard.Flow, now time.Time)
+}
+
 // Deps are the collector's collaborators.
 type Deps struct {
 	Logger *slog.Logger

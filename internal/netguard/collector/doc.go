@@ -2,7 +2,8 @@
 // and v9 (one port), IPFIX and sFlow v5, on IPv4 and IPv6 sockets. Datagrams from exporters
 // outside the allow-list are counted and dropped before decoding; the others are decoded by the
 // netflow and sflow codecs and each flow record goes to a Sink (the detector) with the receive
-// time, read from a clock.Clock once per batch of datagrams.
+// time, read from a clock.Clock once per batch of datagrams; a BatchSink gets the records of a
+// batch of datagrams in one call.
 //
 // Receiving is batched (recvmmsg through golang.org/x/net ReadBatch), the socket buffer is set
 // explicitly (and reported when the kernel caps it), and each listen address gets several

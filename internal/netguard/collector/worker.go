@@ -22,6 +22,9 @@ import (
 // counted as oversize and dropped.
 const maxDatagram = 9216
 
+// maxPending bounds the records a worker holds for a BatchSink before handing them over.
+const maxPending = 1024
+
 // logEvery spaces the sampled log lines of one socket.
 const logEvery = time.Minute
 
@@ -36,6 +39,9 @@ type worker struct {
 	sf     *sflow.Decoder
 	emitFn func(*netguard.Flow)
 	series [numCounters]prometheus.Counter
+
+	batchSink BatchSink       // the sink, when it takes batches
+	pending   []netguard.Flow // records of the current batch for batchSink
 
 	now      time.Time
 	cur      *exporterStat
@@ -66,6 +72,10 @@ func newWorker(c *Collector, kind Listener, s *socket) *worker {
 		w.nf = netflow.NewDecoder(c.cfg.netflow)
 	}
 	w.emitFn = w.emit
+	if bs, ok := c.sink.(BatchSink); ok {
+		w.batchSink = bs
+		w.pending = make([]netguard.Flow, 0, maxPending)
+	}
 	w.series = c.metrics.series(kind)
 	return w
 }
@@ -88,6 +98,7 @@ func (w *worker) run() {
 		for i := range n {
 			w.datagram(&w.msgs[i])
 		}
+		w.handOver()
 		w.flush()
 		w.mu.Unlock()
 	}
@@ -172,7 +183,8 @@ func (w *worker) datagram(m *ipv4.Message) {
 	}
 }
 
-// emit hands one record to the sink and notes what it says of its exporter.
+// emit hands one record to the sink (for a BatchSink, queues it until the end of the batch) and
+// notes what it says of its exporter.
 func (w *worker) emit(f *netguard.Flow) {
 	w.n++
 	e := w.cur
@@ -185,7 +197,22 @@ func (w *worker) emit(f *netguard.Flow) {
 			e.maxLag = lag
 		}
 	}
-	w.c.sink.Add(f, w.now)
+	if w.batchSink == nil {
+		w.c.sink.Add(f, w.now)
+		return
+	}
+	w.pending = append(w.pending, *f)
+	if len(w.pending) == maxPending {
+		w.handOver()
+	}
+}
+
+// handOver gives the pending records to the BatchSink.
+func (w *worker) handOver() {
+	if len(w.pending) > 0 {
+		w.batchSink.AddBatch(w.pending, w.now)
+		w.pending = w.pending[:0]
+	}
 }
 
 // exporter returns the state of an allow-listed exporter, made on first sight.

@@ -143,3 +143,34 @@ func BenchmarkTick(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAddBatch counts the same records as BenchmarkAdd in batches of 1,024 (the collector
+// hands the detector the records of each receive batch at once).
+func BenchmarkAddBatch(b *testing.B) {
+	const batch = 1024
+	for _, tt := range []struct {
+		dur  time.Duration
+		zipf bool
+	}{{0, false}, {time.Second, false}, {30 * time.Second, false}, {time.Second, true}} {
+		dist := "uniform"
+		if tt.zipf {
+			dist = "zipf"
+		}
+		b.Run(fmt.Sprintf("record=%s/dst=%s", tt.dur, dist), func(b *testing.B) {
+			d, ips := benchDetector(b)
+			now := t0.Add(time.Minute)
+			flows := benchFlows(ips, 1<<16, now, tt.dur, 1000, tt.zipf)
+			d.AddBatch(flows, now) // create the counters: steady state
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				d.AddBatch(flows[i:i+batch], now)
+				i = (i + batch) & (len(flows) - 1)
+			}
+			n := float64(b.N) * batch
+			b.ReportMetric(n/b.Elapsed().Seconds(), "flows/s")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/flow")
+		})
+	}
+}

@@ -65,6 +65,7 @@ type shard struct {
 	freeTops  []*topK
 
 	flows, unknown, untracked, stale uint64
+	touch                            uint64 // AddBatch's early loads, kept so they stay
 
 	_ [64]byte // keep shards on separate cache lines
 }
@@ -79,14 +80,16 @@ type entry struct {
 
 // subject is an IP or a prefix aggregate with traffic in the window.
 type subject struct {
+	// What Add reads or writes for every record comes first, on the cache line of the TCP and
+	// UDP counters.
+	head      int64 // newest second with traffic
+	dirty     int64 // oldest second written since the last Tick
+	top       *topK
+	used      uint32 // counters with a ring
 	cnt       [maxCounters]counter
-	used      uint32              // counters with a ring
 	base      [numMetrics]float32 // baseline of the total
-	head      int64               // newest second with traffic
-	dirty     int64               // oldest second written since the last Tick
 	key       u128                // address, or prefix address for an aggregate
 	prefixKey u128                // IP inside Networks: key of its aggregate
-	top       *topK
 	atk       *attack
 	lastAbove int64 // unix second of the latest second above a threshold; 0: never
 	noTrigger int64 // no new attack from a run that starts at or before this second
@@ -155,6 +158,12 @@ func New(cfg Config) (*Detector, error) {
 // locate returns the key of the prefix aggregate of k and the shard that holds both: an IP
 // and its aggregate share a shard, so that Add takes one lock.
 func (d *Detector) locate(k u128, v4 bool) (u128, *shard) {
+	pk, i := d.shardOf(k, v4)
+	return pk, &d.shards[i]
+}
+
+// shardOf is locate with the index of the shard.
+func (d *Detector) shardOf(k u128, v4 bool) (u128, int) {
 	var pk u128
 	if v4 {
 		pk = k.mask(d.bits4)
@@ -162,7 +171,7 @@ func (d *Detector) locate(k u128, v4 bool) (u128, *shard) {
 		pk = k.mask(d.bits6)
 	}
 	h := (pk.hi ^ bits.RotateLeft64(pk.lo, 29)) * 0x9e3779b97f4a7c15
-	return pk, &d.shards[h>>(64-6)] // numShards = 64
+	return pk, int(h >> (64 - 6)) // numShards = 64
 }
 
 func (sh *shard) lookup(k u128, v4 bool) (entry, bool) {
@@ -237,37 +246,152 @@ func (d *Detector) Untrack(ip netip.Addr) bool {
 // now (the exporter's clock is ahead) is moved back to end at now. Add never allocates once the
 // destination's counters exist.
 func (d *Detector) Add(f *netguard.Flow, now time.Time) {
+	var p placed
+	si := d.place(f, now, &p)
+	if si < 0 {
+		return
+	}
+	sh := &d.shards[si]
+	sh.mu.Lock()
+	p.e, p.tracked = sh.lookup(p.k, p.v4)
+	d.count(sh, f, &p)
+	sh.mu.Unlock()
+}
+
+// batchChunk is how many records AddBatch places at once; its scratch lives on the stack.
+const batchChunk = 256
+
+// AddBatch counts flows received at now, with the same result as Add called on each of them in
+// turn. It takes the lock of each shard once per batch and looks up the destinations of a shard
+// before counting them, so that their cache misses overlap instead of following each other.
+// It never allocates once the destinations' counters exist.
+func (d *Detector) AddBatch(flows []netguard.Flow, now time.Time) {
+	for len(flows) > 0 {
+		n := min(len(flows), batchChunk)
+		d.addChunk(flows[:n], now)
+		flows = flows[n:]
+	}
+}
+
+func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
+	var (
+		pl    [batchChunk]placed
+		shOf  [batchChunk]uint8
+		start [numShards + 1]uint16
+		order [batchChunk]uint16
+	)
+	// Place the records and sort them by shard (stably: the records of one destination keep
+	// their order).
+	for i := range flows {
+		si := d.place(&flows[i], now, &pl[i])
+		if si < 0 {
+			shOf[i] = numShards
+			continue
+		}
+		shOf[i] = uint8(si)
+		start[si+1]++
+	}
+	for s := 1; s <= numShards; s++ {
+		start[s] += start[s-1]
+	}
+	next := start
+	for i := range flows {
+		if si := shOf[i]; si < numShards {
+			order[next[si]] = uint16(i)
+			next[si]++
+		}
+	}
+	for si := range numShards {
+		group := order[start[si]:start[si+1]]
+		if len(group) == 0 {
+			continue
+		}
+		sh := &d.shards[si]
+		sh.mu.Lock()
+		// Look up every destination and touch the slots the records will write: the loads are
+		// independent, so the processor overlaps their cache misses.
+		var touch uint64
+		for _, i := range group {
+			p := &pl[i]
+			p.e, p.tracked = sh.lookup(p.k, p.v4)
+			if sub := p.e.sub; sub != nil {
+				touch += uint64(sub.head)
+			}
+		}
+		for _, i := range group {
+			p := &pl[i]
+			if !p.inWindow {
+				continue
+			}
+			if sub := p.e.sub; sub != nil {
+				for j := range p.cl.n {
+					if r := sub.cnt[p.cl.c[j]].r; r != nil {
+						touch += uint64(r.slots[p.sp.last&windowMask].pkts)
+					}
+				}
+			}
+		}
+		sh.touch = touch
+		for _, i := range group {
+			d.count(sh, &flows[i], &pl[i])
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// placed is a flow record ready to count: its keys, span and classes, then the entry of its
+// destination, read under the shard lock.
+type placed struct {
+	k, pk    u128
+	sp       span
+	cl       classes
+	e        entry
+	v4       bool
+	inWindow bool
+	tracked  bool
+}
+
+// place fills p from f and returns the index of the shard of its destination, or -1 (counted
+// as invalid) when it has none.
+func (d *Detector) place(f *netguard.Flow, now time.Time, p *placed) int {
 	dst := f.Dst.Unmap()
 	if !dst.IsValid() {
 		d.invalid.Add(1)
-		return
+		return -1
 	}
-	v4 := dst.Is4()
-	k := keyOf(dst)
-	pk, sh := d.locate(k, v4)
-	sp, inWindow := spanOf(f, now)
-	cl := d.layout.classify(f)
+	p.v4 = dst.Is4()
+	p.k = keyOf(dst)
+	var si int
+	p.pk, si = d.shardOf(p.k, p.v4)
+	p.sp, p.inWindow = spanOf(f, now)
+	p.cl = d.layout.classify(f)
+	return si
+}
 
-	sh.mu.Lock()
+// count adds the placed record f to sh, whose lock the caller holds; p.e and p.tracked were
+// read under that lock (an earlier record of the batch may have created the counters since).
+func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 	var subs [2]*subject
-	e, tracked := sh.lookup(k, v4)
+	e, tracked := p.e, p.tracked
+	k, pk, v4 := p.k, p.pk, p.v4
 	inNet := e.inNet
 	if !tracked {
 		inNet = d.nets.contains(k)
 		if !inNet {
 			sh.unknown++
-			sh.mu.Unlock()
 			return
 		}
 		sh.untracked++
 	}
-	if !inWindow {
+	if !p.inWindow {
 		sh.stale++
-		sh.mu.Unlock()
 		return
 	}
 	sh.flows++
 	if tracked {
+		if e.sub == nil {
+			e, _ = sh.lookup(k, v4)
+		}
 		if e.sub == nil {
 			e.sub = sh.activate(k, v4, e.prof, false)
 			e.sub.lastAbove = int64(e.lastAbove)
@@ -279,22 +403,21 @@ func (d *Detector) Add(f *netguard.Flow, now time.Time) {
 		subs[0] = e.sub
 	}
 	if inNet {
-		p := sh.pfx[pk]
-		if p == nil {
-			p = sh.activate(pk, v4, d.carpet, true)
-			sh.pfx[pk] = p
-			sh.pfxs = append(sh.pfxs, p)
-			p.idx = int32(len(sh.pfxs) - 1)
+		pf := sh.pfx[pk]
+		if pf == nil {
+			pf = sh.activate(pk, v4, d.carpet, true)
+			sh.pfx[pk] = pf
+			sh.pfxs = append(sh.pfxs, pf)
+			pf.idx = int32(len(sh.pfxs) - 1)
 		}
-		subs[1] = p
+		subs[1] = pf
 	}
-	sh.spread(&subs, &sp, cl)
+	sh.spread(&subs, &p.sp, p.cl)
 	for _, s := range subs {
 		if s != nil && s.top != nil {
 			s.top.add(keyOf(f.Src.Unmap()), f.Packets)
 		}
 	}
-	sh.mu.Unlock()
 }
 
 // span is the part of a flow record inside the window.

@@ -13,6 +13,6 @@
 //
 // Concurrency: a Detector is safe for concurrent use. Its state is split into 64 shards by
 // destination prefix, each behind its own mutex, so collector goroutines call Add in parallel
-// without a global lock. Tick is serialised with itself and locks one shard at a time; Track,
+// without a global lock; AddBatch counts a receive batch taking each shard lock once. Tick is serialised with itself and locks one shard at a time; Track,
 // Untrack and the queries lock only the shard of their IP.
 package detect
