@@ -18,7 +18,8 @@ type invoicesData struct {
 	Contracts []billing.Contract
 	Pager     pager
 	IdemToken string
-	CanPay    bool // the card simulator is on: unpaid invoices get a pay button
+	CanPay    bool               // the card simulator is on: unpaid invoices get a pay button
+	Failed    billing.ContractID // the contract whose form failed: its field errors show there
 }
 
 func invoiceID(v billing.Invoice) int64 { return int64(v.ID) }
@@ -29,21 +30,29 @@ func (u *ui) invoiceList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	d, err := u.invoicesData(r, before)
+	if err != nil {
+		return err
+	}
+	u.render(w, r, http.StatusOK, "commerce_invoices", u.commercePage(r, "invoices", d))
+	return nil
+}
+
+// invoicesData reads a page of my invoices (before: the cursor) and my contracts.
+func (u *ui) invoicesData(r *http.Request, before int64) (invoicesData, error) {
 	acc := sessionOf(r).Principal.Account
 	b := u.deps.Commerce.Billing
 	vs, err := b.Invoices(r.Context(), billing.Filter{CustomerID: acc.ID, BeforeID: billing.InvoiceID(before), Limit: pageSize + 1})
 	if err != nil {
-		return err
+		return invoicesData{}, err
 	}
 	vs, pg := paginate(r, vs, invoiceID)
 	cs, err := b.Contracts(r.Context(), billing.ContractFilter{CustomerID: acc.ID, Limit: 100})
 	if err != nil {
-		return err
+		return invoicesData{}, err
 	}
-	d := invoicesData{Invoices: vs, Contracts: cs, Pager: pg, IdemToken: newToken(),
-		CanPay: slices.Contains(u.deps.Commerce.Orders.Methods(), order.MethodSandbox)}
-	u.render(w, r, http.StatusOK, "commerce_invoices", u.commercePage(r, "invoices", d))
-	return nil
+	return invoicesData{Invoices: vs, Contracts: cs, Pager: pg, IdemToken: newToken(),
+		CanPay: slices.Contains(u.deps.Commerce.Orders.Methods(), order.MethodSandbox)}, nil
 }
 
 func writePDF(w http.ResponseWriter, v billing.Invoice) error {

@@ -109,7 +109,10 @@ func commerceFixtures() []fixture {
 		StartedAt: fixedTime.Add(-100 * 24 * time.Hour), TermNo: 1, TermEnd: fixedTime.Add(265 * 24 * time.Hour), Renew: billing.RenewAutomatic,
 		Status: billing.ContractActive, ServerRef: "srv-3", MainIP: "198.18.0.10"},
 		{ID: 2, CustomerID: 7, PlanCode: "ECO-1", PlanName: "ECO-1", DurationMonths: 1, TermExclTaxCents: 1999, StartedAt: fixedTime.Add(-60 * 24 * time.Hour),
-			TermEnd: fixedTime.Add(-30 * 24 * time.Hour), Renew: billing.RenewManual, Status: billing.ContractSuspended, TerminateAt: fixedTime.Add(24 * time.Hour)}}
+			TermEnd: fixedTime.Add(-30 * 24 * time.Hour), Renew: billing.RenewManual, Status: billing.ContractSuspended, TerminateAt: fixedTime.Add(24 * time.Hour)},
+		{ID: 1, CustomerID: 7, PlanCode: "ECO-1", PlanName: "ECO-1", DurationMonths: 3, TermExclTaxCents: 5697, StartedAt: fixedTime.Add(-200 * 24 * time.Hour),
+			TermEnd: fixedTime.Add(-110 * 24 * time.Hour), Renew: billing.RenewManual, Status: billing.ContractTerminated,
+			TerminateAt: fixedTime.Add(-110 * 24 * time.Hour), TerminatedAt: fixedTime.Add(-110 * 24 * time.Hour)}}
 	rows := func(os ...order.Order) []orderRow {
 		var out []orderRow
 		for _, o := range os {
@@ -150,6 +153,17 @@ func commerceFixtures() []fixture {
 		}, nil},
 		{"commerce_invoices", "commerce_invoices", func() *page {
 			return as(cust, "invoices", "/invoices", invoicesData{Invoices: fixtureInvoices(), Contracts: contracts, IdemToken: "idem-fixture", CanPay: true})
+		}, nil},
+		{"commerce_invoices-contract-confirm", "commerce_invoices", func() *page {
+			return as(cust, "invoices", "/invoices", invoicesData{Invoices: fixtureInvoices(), Contracts: contracts, IdemToken: "idem-fixture", Failed: 3})
+		}, errs.Fields(errs.FieldError{Field: "confirm", Message: "tick the box to confirm the termination"})},
+		{"commerce_invoices-contract-conflict", "commerce_invoices", func() *page {
+			return as(cust, "invoices", "/invoices", invoicesData{Contracts: contracts, IdemToken: "idem-fixture", Failed: 2})
+		}, billing.ErrOfferFrozen},
+		{"commerce_invoices-contract-flash", "commerce_invoices", func() *page {
+			p := as(cust, "invoices", "/invoices", invoicesData{Contracts: contracts[:1], IdemToken: "idem-fixture"})
+			p.Flash = "commerce.flash.contract_ending"
+			return p
 		}, nil},
 		{"staff_commerce_payments", "staff_commerce_payments", func() *page {
 			return as(staff, "payments", "/staff/payments", staffPaymentsData{Pending: fixturePayments()[:1], Recent: fixturePayments()})
