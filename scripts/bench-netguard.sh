@@ -6,13 +6,20 @@
 #       /proc/<pid>/stat gives records per CPU-second;
 #   (b) detection latency: first attack datagram to detection (itsgow: the confirmation;
 #       FastNetMon: its ban script), p50 and p99 over 20 runs at 10x and 2x the threshold;
-#   (c) memory per tracked IP: RSS with 100,000 tracked IPs minus RSS with none, idle.
+#   (c) memory per tracked IP: RSS with 100,000 tracked IPs minus RSS with none, idle;
+#   (d) itsgow end to end, first attack datagram to the FlowSpec route in BIRD: the real
+#       `itsgow serve` (collector, detector, mitigation, edge compile, embedded GoBGP speaker)
+#       peering with BIRD 2 on 127.0.0.20, each run on a new tracked IP, BIRD's flowtab4 read
+#       through its control socket every 5 ms, runs 0.5 to 1.5 s apart (random); p50 and p99
+#       over RUNS runs at 10x and 2x the threshold of the IPs' profile (default: UDP 50,000
+#       packets/s).
 # Loopback only; every load is bounded in time. Installs Debian fastnetmon when missing, runs it
 # with its own configuration (usage reporting off, connection tracking off unless said), never as
 # a service. Sets net.core.rmem_max/rmem_default to 32 MiB for the run and restores them.
 #
 # Environment: STEP (seconds per ingest step, 5), RUNS (latency runs, 20), FORMATS
-# ("netflow5 ipfix sflow"), TOOLS ("itsgow fastnetmon"), FNM_CONNTRACK (off), OUT (results file).
+# ("netflow5 ipfix sflow"), TOOLS ("itsgow fastnetmon"), FNM_CONNTRACK (off), OUT (results file),
+# ITSGOW_BIRD (on: part (d) after the others when TOOLS has itsgow; off; only: part (d) alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP=${STEP:-5}
@@ -20,6 +27,10 @@ RUNS=${RUNS:-20}
 FORMATS=${FORMATS-netflow5 ipfix sflow}
 TOOLS=${TOOLS-itsgow fastnetmon}
 FNM_CONNTRACK=${FNM_CONNTRACK:-off}
+ITSGOW_BIRD=${ITSGOW_BIRD:-on}
+case $ITSGOW_BIRD in on|off|only) ;; *) echo "ITSGOW_BIRD: on, off or only" >&2; exit 2 ;; esac
+if [ "$ITSGOW_BIRD" = only ]; then TOOLS=""; fi
+if [ "$RUNS" -gt 120 ]; then echo "RUNS: at most 120" >&2; exit 2; fi
 # itsgow's detection rule, as the mitigation service applies it: detector trigger delay 1 s,
 # export delay 0 (a second judged when it ends, and again as late records arrive), Tick every
 # 250 ms (netguard.tick), an attack at 5x its threshold confirmed at its first second above, a
@@ -35,7 +46,7 @@ ITSGOW_FAST_SEVERITY=${ITSGOW_FAST_SEVERITY:-5} # 0: every detector start event 
 THRESHOLD=20000 # packets/s, total, for both tools
 TRACKED=100000
 
-if ! command -v fastnetmon >/dev/null 2>&1; then
+if [[ " $TOOLS " == *" fastnetmon "* ]] && ! command -v fastnetmon >/dev/null 2>&1; then
   echo "bench-netguard: installing fastnetmon"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -50,8 +61,9 @@ CGO_ENABLED=0 go build -o "$bin" ./internal/netguard/collector/benchdriver
 old_max=$(sysctl -n net.core.rmem_max)
 old_def=$(sysctl -n net.core.rmem_default)
 pid=""
+bird_pid="" serve_pid=""
 cleanup() {
-  pkill_pid "$pid"
+  pkill_pid "$pid"; pkill_pid "$serve_pid"; pkill_pid "$bird_pid"
   sysctl -qw net.core.rmem_max="$old_max" net.core.rmem_default="$old_def" || true
 }
 trap cleanup EXIT
@@ -198,11 +210,96 @@ latency() { # $1 tool
   done
 }
 
-say "bench-netguard $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r); $TRACKED tracked IPs, threshold $THRESHOLD packets/s, FastNetMon $(dpkg-query -W -f '${Version}' fastnetmon) connection tracking $FNM_CONNTRACK; itsgow export delay $ITSGOW_EXPORT_DELAY, tick $ITSGOW_TICK, fast severity $ITSGOW_FAST_SEVERITY, confirm after $ITSGOW_CONFIRM_AFTER, confirm only when not quiet: $ITSGOW_CONFIRM_NOT_QUIET"
+# --- (d) itsgow to BIRD -------------------------------------------------------------------------
+free_port() { # $1 address, $2 tcp or udp: a port free at the moment
+  python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_STREAM if sys.argv[2]=='tcp' else socket.SOCK_DGRAM); s.bind((sys.argv[1],0)); print(s.getsockname()[1])" "$1" "$2"
+}
+bird_latency() {
+  local d=$work/bird bp op hp nf cust="" targets10="" targets2="" i
+  if ! command -v bird >/dev/null 2>&1 || ! command -v birdc >/dev/null 2>&1; then
+    echo "bench-netguard: installing bird2"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bird2 >/dev/null
+  fi
+  mkdir -p "$d"
+  CGO_ENABLED=0 go build -o "$work/itsgow" ./cmd/itsgow
+  bp=$(free_port 127.0.0.20 tcp); op=$(free_port 127.0.0.10 tcp); hp=$(free_port 127.0.0.1 tcp); nf=$(free_port 127.0.0.1 udp)
+  cat >"$d/bird.conf" <<EOF
+router id 127.0.0.20;
+flow4 table flowtab4;
+flow6 table flowtab6;
+protocol device { }
+protocol bgp itsgow {
+  local 127.0.0.20 port $bp as 65020;
+  neighbor 127.0.0.10 port $op as 65010;
+  multihop 2;
+  strict bind yes;
+  connect retry time 1;
+  ipv4 { import all; export none; };
+  flow4 { table flowtab4; import all; export none; };
+  flow6 { table flowtab6; import all; export none; };
+}
+EOF
+  # One customer IP per run, each in its own /24 (no run shares a prefix aggregate with another):
+  # 198.18.N.10 for N = 1 .. 2*RUNS, owned by the demo customer, default profile.
+  for i in $(seq 1 $((2 * RUNS))); do
+    cust="$cust\"198.18.$i.10/32=demo@itsgow.example\", "
+    if [ "$i" -le "$RUNS" ]; then targets10="$targets10,198.18.$i.10"; else targets2="$targets2,198.18.$i.10"; fi
+  done
+  cat >"$d/itsgow.yaml" <<EOF
+data: $d/data
+roles: [api, collector, edge]
+http:
+  addr: 127.0.0.1:$hp
+log:
+  level: warn
+netguard:
+  collector:
+    netflow: 127.0.0.1:$nf
+    ipfix: ""
+    sflow: ""
+    exporters: [127.0.0.1]
+  bgp:
+    asn: 65010
+    router_id: 127.0.0.10
+    listen: 127.0.0.10:$op
+    hold_time: 9s
+    connect_retry: 1s
+    peers:
+      - {address: 127.0.0.20, port: $bp, asn: 65020, multihop: 2, families: [ipv4-flowspec, ipv6-flowspec, ipv4-unicast]}
+  customers: [${cust%, }]
+  refresh: 1s
+EOF
+  bird -f -c "$d/bird.conf" -s "$d/bird.ctl" -P "$d/bird.pid" >"$d/bird.log" 2>&1 &
+  bird_pid=$!
+  "$work/itsgow" serve --demo --config "$d/itsgow.yaml" >"$d/serve.out" 2>"$d/serve.err" &
+  serve_pid=$!
+  for i in $(seq 1 200); do # at most 20 s for the BGP session
+    birdc -s "$d/bird.ctl" show protocols itsgow 2>/dev/null | grep -q Established && break
+    if [ "$i" = 200 ]; then echo "no BGP session between itsgow and BIRD (see $d)" >&2; return 1; fi
+    sleep 0.1
+  done
+  wait_port "$nf"
+  sleep 2 # netguard.refresh 1s: the customer IPs are tracked by now
+  say "bird-latency setup: $(bird --version 2>&1 | head -1), itsgow serve roles api,collector,edge, BGP 127.0.0.10:$op <-> BIRD 127.0.0.20:$bp, NetFlow v5 collector 127.0.0.1:$nf, profile default (UDP 50000 packets/s), BIRD flowtab4 read every 5 ms, random pause of 0.5 to 1.5 s between runs"
+  local factor targets res
+  for factor in 10 2; do
+    if [ "$factor" = 10 ]; then targets=${targets10#,}; else targets=${targets2#,}; fi
+    res=$("$bin" latency --to "127.0.0.1:$nf" --format netflow5 --bird "$d/bird.ctl" --poll 5ms --jitter 1s --targets "$targets" \
+      --runs "$RUNS" --threshold-pps 50000 --factor "$factor" --label itsgow-bird 2>>"$work/latency-itsgow-bird.log")
+    say "latency itsgow to BIRD ${factor}x threshold (NetFlow v5, 1 s records, first datagram to the FlowSpec route in flowtab4): $res"
+  done
+  say "bird-latency: $(birdc -s "$d/bird.ctl" show route table flowtab4 count | grep -i routes) in BIRD's flowtab4 at the end"
+  pkill_pid "$serve_pid"; serve_pid=""
+  pkill_pid "$bird_pid"; bird_pid=""
+}
+
+fnm_version=$(dpkg-query -W -f '${Version}' fastnetmon 2>/dev/null || echo none)
+say "bench-netguard $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r); $TRACKED tracked IPs, threshold $THRESHOLD packets/s, FastNetMon $fnm_version connection tracking $FNM_CONNTRACK; itsgow export delay $ITSGOW_EXPORT_DELAY, tick $ITSGOW_TICK, fast severity $ITSGOW_FAST_SEVERITY, confirm after $ITSGOW_CONFIRM_AFTER, confirm only when not quiet: $ITSGOW_CONFIRM_NOT_QUIET"
 for tool in $TOOLS; do
   memory "$tool"
   for f in $FORMATS; do ingest "$tool" "$f"; done
   latency "$tool"
   pkill_pid "$pid"; pid=""
 done
+if [ "$ITSGOW_BIRD" = only ] || { [ "$ITSGOW_BIRD" = on ] && [[ " $TOOLS " == *" itsgow "* ]]; }; then bird_latency; fi
 say "results in $OUT"

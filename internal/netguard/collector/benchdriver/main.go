@@ -3,7 +3,8 @@
 //
 //	benchdriver receive  itsgow's side: collector + detector tracking N IPs, stats and events in files
 //	benchdriver send     ingest load: pre-encoded datagrams toward the tracked IPs at a paced record rate
-//	benchdriver latency  attack runs: first attack datagram to the detection line in a watched file
+//	benchdriver latency  attack runs: first attack datagram to the detection line in a watched file,
+//	                     or (--bird) to the FlowSpec route of the target in BIRD's flowtab4
 //
 // It is a benchmark tool, not part of the itsgow binary: like cmd/itsgow it builds adapters (the
 // collector) and reads flags and the wall clock. It sends only to loopback, for a bounded time.
@@ -369,7 +370,39 @@ func latency(ctx context.Context, args []string) error {
 	first := fs.Int("first", 60_000, "index of the first attacked IP among the tracked ones")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up on a run after this long")
 	label := fs.String("label", "", "name printed with the result")
+	birdSock := fs.String("bird", "", "BIRD control socket: time each run to the target's FlowSpec route in table flowtab4 instead of --watch")
+	poll := fs.Duration("poll", 5*time.Millisecond, "with --bird, how often BIRD's table is read")
+	jitter := fs.Duration("jitter", 0, "add a random pause in [0, jitter) to the 500 ms between runs, so that runs do not lock onto the phase of the tool's periodic loops")
+	targets := fs.String("targets", "", "comma-separated target IPs, one per run (default: the tracked IPs from --first on)")
 	_ = fs.Parse(args)
+	var ips []netip.Addr
+	for _, t := range strings.Split(*targets, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		a, err := netip.ParseAddr(t)
+		if err != nil || !a.Is4() {
+			return fmt.Errorf("--targets: %q is not an IPv4 address", t)
+		}
+		ips = append(ips, a)
+	}
+	if len(ips) > 0 && len(ips) < *runs {
+		return fmt.Errorf("--targets: %d addresses for %d runs", len(ips), *runs)
+	}
+	if *poll <= 0 || *poll > 100*time.Millisecond {
+		return errors.New("--poll outside (0, 100ms]")
+	}
+	var seen detectedFunc
+	if *birdSock != "" {
+		b, err := dialBird(*birdSock)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		seen = b.waitRoute(*poll)
+	} else {
+		seen = watchFile(*watch)
+	}
 	dst, err := loopbackOnly(*to)
 	if err != nil {
 		return err
@@ -385,17 +418,25 @@ func latency(ctx context.Context, args []string) error {
 			break
 		}
 		ip := nth(*first + r)
-		d, ok, err := attackOnce(ctx, dst, f, ip, uint64(float64(*threshold)**factor), *watch, *timeout, uint64(r))
+		if len(ips) > 0 {
+			ip = ips[r]
+		}
+		d, ok, err := attackOnce(ctx, dst, f, ip, uint64(float64(*threshold)**factor), seen, *timeout, uint64(r))
 		if err != nil {
 			return err
 		}
 		if !ok {
 			missed++
+			fmt.Fprintf(os.Stderr, "%s run %d %s: missed\n", *label, r, ip)
 			continue
 		}
 		lat = append(lat, d)
 		fmt.Fprintf(os.Stderr, "%s run %d %s: %s\n", *label, r, ip, d.Round(time.Millisecond))
-		sleep(ctx, 500*time.Millisecond)
+		pause := 500 * time.Millisecond
+		if *jitter > 0 {
+			pause += rand.N(*jitter)
+		}
+		sleep(ctx, pause)
 	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
@@ -447,16 +488,140 @@ func (w *firstWrite) when() time.Time {
 	return w.first
 }
 
-// attackOnce sends a UDP flood of pps toward ip in 1-second records until the watched file
-// names ip, and returns the delay from the first datagram.
-func attackOnce(ctx context.Context, dst netip.AddrPort, f flowgen.Format, ip netip.Addr, pps uint64, watch string,
-	timeout time.Duration, seed uint64) (time.Duration, bool, error) {
-	watched, err := os.Open(watch)
-	if err != nil {
-		return 0, false, err
+// detectedFunc waits, until deadline, for the tool under test to act on ip and returns when
+// it did. It is called once per run, before the run's first datagram.
+type detectedFunc func(ctx context.Context, ip netip.Addr) (wait func(deadline time.Time) (time.Time, bool, error), err error)
+
+// watchFile reads lines "unix_seconds ip ..." appended to path after the run starts.
+func watchFile(path string) detectedFunc {
+	return func(ctx context.Context, ip netip.Addr) (func(time.Time) (time.Time, bool, error), error) {
+		watched, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := watched.Seek(0, io.SeekEnd); err != nil {
+			watched.Close()
+			return nil, err
+		}
+		return func(deadline time.Time) (time.Time, bool, error) {
+			defer watched.Close()
+			rd := bufio.NewReader(watched)
+			var pending string
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				line, err := rd.ReadString('\n')
+				if err == nil {
+					line = pending + line
+					pending = ""
+					fields := strings.Fields(line)
+					if len(fields) >= 2 && fields[1] == ip.String() && (len(fields) < 3 || fields[2] != "unban") {
+						if ts, perr := strconv.ParseFloat(fields[0], 64); perr == nil {
+							return time.Unix(0, int64(ts*1e9)), true, nil
+						}
+					}
+					continue
+				}
+				pending += line
+				time.Sleep(2 * time.Millisecond)
+			}
+			return time.Time{}, false, nil
+		}, nil
 	}
-	defer watched.Close()
-	if _, err := watched.Seek(0, io.SeekEnd); err != nil {
+}
+
+// birdCtl speaks BIRD's control-socket protocol (what birdc does): a command line, then reply
+// lines "NNNN-text" or "NNNN text", continuation lines starting with a space, ending with the
+// code 0000 (done) or an 8xxx/9xxx error.
+type birdCtl struct {
+	conn net.Conn
+	rd   *bufio.Reader
+}
+
+func dialBird(sock string) (*birdCtl, error) {
+	conn, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("bird control socket: %w", err)
+	}
+	b := &birdCtl{conn: conn, rd: bufio.NewReader(conn)}
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	hello, err := b.rd.ReadString('\n') // "0001 BIRD 2.x ready."
+	if err != nil || !strings.HasPrefix(hello, "0001 ") {
+		conn.Close()
+		return nil, fmt.Errorf("bird control socket: greeting %q: %v", hello, err)
+	}
+	return b, nil
+}
+
+func (b *birdCtl) Close() error { return b.conn.Close() }
+
+// cmd sends one command and returns its reply lines.
+func (b *birdCtl) cmd(c string) ([]string, error) {
+	_ = b.conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := io.WriteString(b.conn, c+"\n"); err != nil {
+		return nil, err
+	}
+	var out []string
+	for {
+		line, err := b.rd.ReadString('\n')
+		if err != nil {
+			return out, err
+		}
+		line = strings.TrimRight(line, "\n")
+		out = append(out, line)
+		if len(line) >= 5 && line[4] == ' ' && (line[:4] == "0000" || line[0] == '8' || line[0] == '9') {
+			if line[0] != '0' {
+				return out, fmt.Errorf("bird: %s: %s", c, line)
+			}
+			return out, nil
+		}
+	}
+}
+
+// waitRoute polls BIRD's flowtab4 every poll for a FlowSpec route whose destination is ip/32.
+func (b *birdCtl) waitRoute(poll time.Duration) detectedFunc {
+	return func(ctx context.Context, ip netip.Addr) (func(time.Time) (time.Time, bool, error), error) {
+		want := "dst " + ip.String() + "/32;"
+		has := func() (bool, error) {
+			lines, err := b.cmd("show route table flowtab4")
+			if err != nil {
+				return false, err
+			}
+			for _, l := range lines {
+				if strings.Contains(l, want) {
+					return true, nil
+				}
+			}
+			return false, nil
+		}
+		if ok, err := has(); err != nil || ok {
+			if err == nil {
+				err = fmt.Errorf("%s already has a FlowSpec route in BIRD before its run", ip)
+			}
+			return nil, err
+		}
+		return func(deadline time.Time) (time.Time, bool, error) {
+			t := time.NewTicker(poll)
+			defer t.Stop()
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				<-t.C
+				ok, err := has()
+				if err != nil {
+					return time.Time{}, false, err
+				}
+				if ok {
+					return time.Now(), true, nil
+				}
+			}
+			return time.Time{}, false, nil
+		}, nil
+	}
+}
+
+// attackOnce sends a UDP flood of pps toward ip in 1-second records until seen reports ip,
+// and returns the delay from the first datagram.
+func attackOnce(ctx context.Context, dst netip.AddrPort, f flowgen.Format, ip netip.Addr, pps uint64, seen detectedFunc,
+	timeout time.Duration, seed uint64) (time.Duration, bool, error) {
+	wait, err := seen(ctx, ip)
+	if err != nil {
 		return 0, false, err
 	}
 	conn, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(dst))
@@ -479,29 +644,12 @@ func attackOnce(ctx context.Context, dst netip.AddrPort, f flowgen.Format, ip ne
 	done := make(chan struct{})
 	go func() { _ = s.Run(actx); close(done) }()
 	defer func() { cancel(); <-done }()
-	rd := bufio.NewReader(watched)
-	deadline := time.Now().Add(timeout + time.Second)
-	var pending string
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		line, err := rd.ReadString('\n')
-		if err == nil {
-			line = pending + line
-			pending = ""
-			fields := strings.Fields(line)
-			if len(fields) >= 2 && fields[1] == ip.String() && (len(fields) < 3 || fields[2] != "unban") {
-				ts, perr := strconv.ParseFloat(fields[0], 64)
-				first := w.when()
-				if perr == nil && !first.IsZero() {
-					at := time.Unix(0, int64(ts*1e9))
-					return at.Sub(first), true, nil
-				}
-			}
-			continue
-		}
-		pending += line
-		time.Sleep(2 * time.Millisecond)
+	at, ok, err := wait(time.Now().Add(timeout + time.Second))
+	first := w.when()
+	if err != nil || !ok || first.IsZero() {
+		return 0, false, err
 	}
-	return 0, false, nil
+	return at.Sub(first), true, nil
 }
 
 // recordsIn decodes one datagram and returns how many records it holds.
