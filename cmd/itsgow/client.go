@@ -121,9 +121,8 @@ func printJSON(w io.Writer, raw json.RawMessage) error {
 	return err
 }
 
-func cmdClient(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
-	jsonOut := false
-	var rest []string
+// jsonFlag removes --json from a client command's arguments and reports whether it was there.
+func jsonFlag(args []string) (rest []string, jsonOut bool) {
 	for _, a := range args {
 		if a == "--json" {
 			jsonOut = true
@@ -131,6 +130,11 @@ func cmdClient(ctx context.Context, args []string, stdout io.Writer, environ []s
 		}
 		rest = append(rest, a)
 	}
+	return rest, jsonOut
+}
+
+func cmdClient(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
+	rest, jsonOut := jsonFlag(args)
 	c, err := newAPIClient(environ)
 	if err != nil {
 		return err

@@ -17,15 +17,7 @@ import (
 
 // cmdCommerce runs the commerce client commands: itsgow catalog | order | orders | invoices.
 func cmdCommerce(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
-	jsonOut := false
-	var rest []string
-	for _, a := range args {
-		if a == "--json" {
-			jsonOut = true
-			continue
-		}
-		rest = append(rest, a)
-	}
+	rest, jsonOut := jsonFlag(args)
 	switch rest[0] {
 	case "catalog":
 		c, err := newPublicClient(environ)

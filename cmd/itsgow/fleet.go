@@ -14,15 +14,7 @@ import (
 
 // cmdFleet is `itsgow servers` and `itsgow server show|reinstall|reboot|rescue|task ID`.
 func cmdFleet(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
-	jsonOut := false
-	var rest []string
-	for _, a := range args {
-		if a == "--json" {
-			jsonOut = true
-			continue
-		}
-		rest = append(rest, a)
-	}
+	rest, jsonOut := jsonFlag(args)
 	c, err := newAPIClient(environ)
 	if err != nil {
 		return err

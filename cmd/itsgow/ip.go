@@ -24,15 +24,7 @@ add --json to print the API's JSON`
 // cmdNetguard is `itsgow ips` and `itsgow ip mitigation|attacks|stats IP` (CGU art. 9) over
 // the API.
 func cmdNetguard(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) error {
-	jsonOut := false
-	var rest []string
-	for _, a := range args {
-		if a == "--json" {
-			jsonOut = true
-			continue
-		}
-		rest = append(rest, a)
-	}
+	rest, jsonOut := jsonFlag(args)
 	if rest[0] == "ip" && (len(rest) < 3 || rest[1] == "help") {
 		return usageError{"usage:\n" + ipUsage}
 	}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/itsgow/itsgow/internal/account"
 	"github.com/itsgow/itsgow/internal/errs"
@@ -61,9 +62,11 @@ type Param struct {
 
 // API is the mounted REST API.
 type API struct {
-	deps   Deps
-	log    *slog.Logger
-	routes []Route
+	deps    Deps
+	log     *slog.Logger
+	routes  []Route
+	docOnce sync.Once // the OpenAPI document is rendered on first request
+	doc     []byte
 }
 
 // Mount registers every route on the server's mux.

@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -105,15 +104,10 @@ func itoa(n int) string {
 	return string(b)
 }
 
-var (
-	openAPIOnce sync.Once
-	openAPIDoc  []byte
-)
-
 func (a *API) openAPIHandler(w http.ResponseWriter, r *http.Request) {
-	openAPIOnce.Do(func() { openAPIDoc, _ = json.MarshalIndent(a.OpenAPI(), "", "  ") })
+	a.docOnce.Do(func() { a.doc, _ = json.MarshalIndent(a.OpenAPI(), "", "  ") })
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(openAPIDoc)
+	_, _ = w.Write(a.doc)
 }
 
 type schemaGen struct{ defs map[string]any }
