@@ -181,8 +181,26 @@ func TestFlowgenAttackIsMitigatedEndToEnd(t *testing.T) {
 			t.Fatalf("attacks: %s", r.Body)
 		}
 
+		// The chart is live: a second after the attack's first 10-second interval ends, its
+		// point is there.
+		e.Clock.Set(e.Clock.Now().Truncate(10 * time.Second).Add(11 * time.Second))
+		ngTick(t, e)
+		r = e.Do(t, "GET", "/api/v1/ips/"+app.DemoMainIP+"/mitigation/stats?scale=10s&from="+
+			e.Clock.Now().Add(-time.Minute).Format(time.RFC3339), cust, nil)
+		var live []struct {
+			In struct{ PPS uint64 } `json:"in"`
+		}
+		r.JSON(t, &live)
+		var packets uint64
+		for _, p := range live {
+			packets += p.In.PPS * 10
+		}
+		if len(live) != 6 || packets < 3*300_000*9/10 {
+			t.Errorf("live stats 11 s after the attack began: %s", r.Body)
+		}
+
 		// The attack goes on under mitigation: its traffic counts as dropped. The traffic points
-		// are written once complete.
+		// are written as each interval ends, and again once complete.
 		ngAttack(t, e, c, to, 300_000, 2)
 		ngTick(t, e)
 		for range 3 {

@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/itsgow/itsgow/internal/clock"
+	"github.com/itsgow/itsgow/internal/clock/clocktest"
 	"github.com/itsgow/itsgow/internal/netguard"
 	"github.com/itsgow/itsgow/internal/netguard/detect"
 )
@@ -65,4 +68,41 @@ func TestNetguardPages(t *testing.T) {
 	locked.has(t, "La mitigation ne peut pas être désactivée avant le", "(encore 25 h 59 min)", `id="countdown"`, "dns-amplification")
 	page := cust.get("/ips/" + ip)
 	page.has(t, `id="attacks"`, "7.2 Gbit/s")
+}
+
+// The IP page charts an attack as it happens: each 10-second interval appears about a second
+// after it ends, not once the flow records of the minute have all arrived.
+func TestNetguardChartIsLive(t *testing.T) {
+	t.Parallel()
+	start := clock.Real().Now().Truncate(10 * time.Second) // the cookie jar expires cookies by the real clock
+	clk := clocktest.New(start)
+	e := startApp(t, clk)
+	ctx := context.Background()
+	if err := e.app.NetguardTick(ctx); err != nil { // tracks the demo IP
+		t.Fatal(err)
+	}
+	cust := e.client(t)
+	cust.login(e.creds.Customer.Email, e.creds.Customer.Password)
+	cust.get("/ips/198.18.0.10").has(t, `id="no-traffic"`)
+	target := netip.MustParseAddr("198.18.0.10")
+	for sec := range 10 { // 10 seconds of 40,000 UDP packets of 1,000 bytes per second
+		now := clk.Now()
+		e.app.Netguard.Watch.AddBatch([]netguard.Flow{{Src: netip.MustParseAddr("203.0.113.9"), Dst: target,
+			Proto: netguard.ProtoUDP, SrcPort: 40000 + uint16(sec), DstPort: 80, Packets: 40_000, Bytes: 40_000_000,
+			Start: now, End: now}}, now)
+		clk.Advance(time.Second)
+		if err := e.app.NetguardTick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(time.Second)
+	if err := e.app.NetguardTick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pg := cust.get("/ips/198.18.0.10")
+	pg.is(t, http.StatusOK)
+	if strings.Contains(pg.body, `id="no-traffic"`) || !strings.Contains(pg.body, "320.0 Mbit/s") {
+		i := strings.Index(pg.body, `id="traffic"`)
+		t.Errorf("11 s into the attack the chart is not drawn:\n%s", pg.body[i:min(len(pg.body), i+2000)])
+	}
 }

@@ -45,8 +45,9 @@ type Config struct {
 	// Heartbeat is how often an ongoing attack's report and its IP's last second above
 	// threshold are written to the store.
 	Heartbeat time.Duration `yaml:"heartbeat"`
-	// TrafficDelay is how long after a 10-second interval ends its traffic point is written, so
-	// that the flow records covering it have arrived (routers export long flows late).
+	// TrafficDelay is how long after a 10-second interval ends its traffic point is complete
+	// and rolled up: the point is written a second after the interval ends (the chart is live)
+	// and written again as late records amend it until then (routers export long flows late).
 	TrafficDelay time.Duration `yaml:"traffic_delay"`
 }
 

@@ -95,6 +95,8 @@ func (c counts) zero() bool { return c == counts{} }
 
 type bucket struct {
 	idx int32 // 10-second interval number (Unix seconds / 10)
+	// dirty: counted into since its point was last handed out; sent: handed out at least once.
+	dirty, sent bool
 	counts
 }
 
@@ -116,14 +118,23 @@ type seriesShardT struct {
 	ips map[[16]byte]*ipSeries
 	// filters holds the filter of IPs that have no series yet.
 	filters map[[16]byte]Filter
-	_       [40]byte // keep shards on their own cache lines
+	// late: a record was counted into an interval already handed out (Flush amends it).
+	late bool
+	_    [40]byte // keep shards on their own cache lines
 }
 
+// LiveDelay is how long after an interval ends Series.Flush first hands out its point: the
+// chart of an IP under attack shows each 10-second interval about a second after it ends.
+const LiveDelay = time.Second
+
 // Series accumulates the traffic of the tracked IPs in 10-second intervals, rolled up to 1
-// and 5 minutes, and hands out the intervals that are complete (Flush) to be written in
-// batches. Add is safe for concurrent use and takes no global lock: a lock-free prefilter
-// rejects most untracked addresses (the attack's sources), then one shard lock per tracked
-// address. An idle tracked IP costs one map entry; one with traffic about 700 bytes.
+// and 5 minutes, and hands out their points (Flush) to be written in batches: each interval
+// LiveDelay after it ends, again whenever late records (long NetFlow records arrive a minute
+// after they start) amend it, and a last time, complete, the delay after it ends, when it is
+// rolled up. The store replaces a point written again, so a chart is live and ends up exact.
+// Add is safe for concurrent use and takes no global lock: a lock-free prefilter rejects most
+// untracked addresses (the attack's sources), then one shard lock per tracked address. An idle
+// tracked IP costs one map entry; one with traffic about 700 bytes.
 type Series struct {
 	delay  time.Duration
 	shards [seriesShard]seriesShardT
@@ -131,12 +142,13 @@ type Series struct {
 	filter atomic.Pointer[[]uint64]
 
 	fmu     sync.Mutex // serialises Flush
-	flushed int64      // 10-second intervals below this were flushed
+	flushed int64      // 10-second intervals below this are complete and rolled up
+	live    int64      // 10-second intervals below this were handed out at least once
 }
 
-// NewSeries returns an empty Series that hands out an interval delay after it ends.
+// NewSeries returns an empty Series whose intervals are complete delay after they end.
 func NewSeries(delay time.Duration) *Series {
-	s := &Series{delay: delay, flushed: math.MinInt64}
+	s := &Series{delay: max(delay, LiveDelay), flushed: math.MinInt64, live: math.MinInt64}
 	for i := range s.shards {
 		s.shards[i].ips = map[[16]byte]*ipSeries{}
 		s.shards[i].filters = map[[16]byte]Filter{}
@@ -274,6 +286,9 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
 	first, last := start.Unix()/bucketSecs, end.Unix()/bucketSecs
 	oldest := nowIdx - ringBuckets + 1
 	dropped := in && ser.filter.Level != 0 && ser.filter.drops(f)
+	if first < (now.Unix()-int64(LiveDelay/time.Second))/bucketSecs {
+		sh.late = true // an interval already handed out: amend it at the next Flush
+	}
 	if first == last {
 		if first >= oldest {
 			ser.put(first, f.Bytes, f.Packets, in, dropped)
@@ -306,10 +321,14 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
 }
 
 func (ser *ipSeries) put(idx int64, b, p uint64, in, dropped bool) {
+	if b == 0 && p == 0 {
+		return
+	}
 	bk := &ser.buckets[idx&ringMask]
 	if int64(bk.idx) != idx {
 		*bk = bucket{idx: int32(idx)} // an older interval nobody flushed is overwritten
 	}
+	bk.dirty = true
 	switch {
 	case !in:
 		bk.outB += b
@@ -325,31 +344,41 @@ func (ser *ipSeries) put(idx int64, b, p uint64, in, dropped bool) {
 	}
 }
 
-// Flush returns the points of every interval that ended at least the delay before now and was
-// not handed out yet: 10-second points, and 1- and 5-minute points once complete, sorted by
-// IP, scale and time. IPs without traffic give no point.
+// Flush returns the points to write at now: the 10-second points of intervals that ended
+// LiveDelay ago and were never handed out or changed since, the 1- and 5-minute points of
+// roll-ups that ended (provisional until complete), and, for the intervals that ended at least
+// the delay before now, their complete points; sorted by IP, scale and time. IPs without
+// traffic give no point. Between interval ends it only visits the shards that late records
+// changed.
 func (s *Series) Flush(now time.Time) []netguard.TrafficPoint {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
-	horizon := now.Add(-s.delay).Unix() / bucketSecs // intervals below are complete
-	from := s.flushed
-	if from == math.MinInt64 || from < horizon-ringBuckets {
-		from = horizon - ringBuckets
+	w := window{finalTo: now.Add(-s.delay).Unix() / bucketSecs, liveTo: now.Add(-LiveDelay).Unix() / bucketSecs}
+	if s.flushed == math.MinInt64 || s.flushed < w.finalTo-ringBuckets {
+		s.flushed = w.finalTo - ringBuckets
 	}
-	if horizon <= from {
-		return nil
+	if s.live < s.flushed {
+		s.live = s.flushed
 	}
-	s.flushed = horizon
+	w.finalFrom, w.liveFrom = s.flushed, s.live
+	w.finalTo, w.liveTo = max(w.finalTo, w.finalFrom), max(w.liveTo, w.liveFrom)
+	advanced := w.finalTo > w.finalFrom || w.liveTo > w.liveFrom
+	s.flushed, s.live = w.finalTo, w.liveTo
 	var out []netguard.TrafficPoint
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
+		if !advanced && !sh.late {
+			sh.mu.Unlock()
+			continue
+		}
+		sh.late = false
 		for k, ser := range sh.ips {
 			if ser == nil {
 				continue
 			}
-			out = ser.flush(addrOf(k), from, horizon, out)
-			if ser.idle(horizon) {
+			out = ser.flush(addrOf(k), w, out)
+			if ser.idle(w.finalTo) {
 				if ser.filter.Level != 0 {
 					sh.filters[k] = ser.filter
 				}
@@ -370,36 +399,115 @@ func (s *Series) Flush(now time.Time) []netguard.TrafficPoint {
 	return out
 }
 
-// flush appends the points of intervals [from, horizon).
-func (ser *ipSeries) flush(ip netip.Addr, from, horizon int64, out []netguard.TrafficPoint) []netguard.TrafficPoint {
-	for idx := from; idx < horizon; idx++ {
-		bk := &ser.buckets[idx&ringMask]
-		if int64(bk.idx) != idx || bk.zero() {
+// window is what one Flush does, in 10-second interval numbers: [finalFrom, finalTo) become
+// complete, [liveFrom, liveTo) end; intervals below liveTo and from finalFrom may be amended.
+type window struct {
+	finalFrom, finalTo, liveFrom, liveTo int64
+}
+
+// effective returns the counts of bk with what the rate limit drops.
+func (ser *ipSeries) effective(bk *bucket) counts {
+	c := bk.counts
+	if ser.filter.Limited && ser.filter.RateLimit > 0 {
+		// What the rest of the traffic carries beyond the rate limit is dropped too.
+		restB, restP := c.inB-c.dropB, c.inP-c.dropP
+		if allowed := ser.filter.RateLimit * bucketSecs; restB > allowed {
+			exB := restB - allowed
+			c.dropB += exB
+			c.dropP = sat(c.dropP, uint64(float64(restP)*float64(exB)/float64(restB)))
+		}
+	}
+	return c
+}
+
+// at returns the bucket of interval idx, or nil when the ring holds another.
+func (ser *ipSeries) at(idx int64) *bucket {
+	if bk := &ser.buckets[idx&ringMask]; int64(bk.idx) == idx {
+		return bk
+	}
+	return nil
+}
+
+// flush appends the points of ser for w.
+func (ser *ipSeries) flush(ip netip.Addr, w window, out []netguard.TrafficPoint) []netguard.TrafficPoint {
+	// The roll-ups that ended but are not complete, and whether a record changed them.
+	type pending struct {
+		scale   netguard.Scale
+		n, idx  int64 // 10-second intervals per roll-up, roll-up number
+		changed bool
+	}
+	var pend [4]pending
+	np := 0
+	for _, r := range [...]struct {
+		scale netguard.Scale
+		n     int64
+	}{{netguard.Scale1m, 6}, {netguard.Scale5m, 30}} {
+		for idx := w.finalTo / r.n; (idx+1)*r.n <= w.liveTo && np < len(pend); idx++ {
+			if (idx+1)*r.n <= w.finalTo {
+				continue
+			}
+			p := pending{scale: r.scale, n: r.n, idx: idx, changed: (idx+1)*r.n > w.liveFrom}
+			for i := max(idx*r.n, w.finalFrom, w.liveTo-ringBuckets); i < (idx+1)*r.n && !p.changed; i++ {
+				if bk := ser.at(i); bk != nil && bk.dirty {
+					p.changed = true
+				}
+			}
+			pend[np] = p
+			np++
+		}
+	}
+	// Complete intervals: their last point, then their roll-ups.
+	for idx := w.finalFrom; idx < w.finalTo; idx++ {
+		bk := ser.at(idx)
+		if bk == nil || bk.zero() {
 			continue
 		}
-		c := bk.counts
-		if ser.filter.Limited && ser.filter.RateLimit > 0 {
-			// What the rest of the traffic carries beyond the rate limit is dropped too.
-			restB, restP := c.inB-c.dropB, c.inP-c.dropP
-			if allowed := ser.filter.RateLimit * bucketSecs; restB > allowed {
-				exB := restB - allowed
-				c.dropB += exB
-				c.dropP = sat(c.dropP, uint64(float64(restP)*float64(exB)/float64(restB)))
-			}
+		c := ser.effective(bk)
+		if bk.dirty || !bk.sent {
+			out = append(out, point(ip, netguard.Scale10s, idx*bucketSecs, c))
 		}
 		*bk = bucket{}
-		out = append(out, point(ip, netguard.Scale10s, idx*bucketSecs, c))
 		out = ser.m1.push(ip, netguard.Scale1m, idx/6, c, out)
 		out = ser.m5.push(ip, netguard.Scale5m, idx/30, c, out)
 	}
-	// Roll-ups whose last 10-second interval is flushed are complete.
-	if ser.m1.idx != 0 && !ser.m1.zero() && (ser.m1.idx+1)*6 <= horizon {
+	// Roll-ups whose last 10-second interval is complete are complete.
+	if ser.m1.idx != 0 && !ser.m1.zero() && (ser.m1.idx+1)*6 <= w.finalTo {
 		out = append(out, point(ip, netguard.Scale1m, ser.m1.idx*60, ser.m1.counts))
 		ser.m1 = rollup{}
 	}
-	if ser.m5.idx != 0 && !ser.m5.zero() && (ser.m5.idx+1)*30 <= horizon {
+	if ser.m5.idx != 0 && !ser.m5.zero() && (ser.m5.idx+1)*30 <= w.finalTo {
 		out = append(out, point(ip, netguard.Scale5m, ser.m5.idx*300, ser.m5.counts))
 		ser.m5 = rollup{}
+	}
+	// Ended intervals, not complete yet: new or amended points.
+	for idx := max(w.finalTo, w.liveTo-ringBuckets); idx < w.liveTo; idx++ {
+		if bk := ser.at(idx); bk != nil && bk.dirty {
+			if !bk.zero() {
+				out = append(out, point(ip, netguard.Scale10s, idx*bucketSecs, ser.effective(bk)))
+			}
+			bk.dirty, bk.sent = false, true
+		}
+	}
+	for _, p := range pend[:np] {
+		if !p.changed {
+			continue
+		}
+		var c counts
+		r := &ser.m1
+		if p.scale == netguard.Scale5m {
+			r = &ser.m5
+		}
+		if r.idx == p.idx {
+			c = r.counts
+		}
+		for i := max(p.idx*p.n, w.finalTo, w.liveTo-ringBuckets); i < (p.idx+1)*p.n; i++ {
+			if bk := ser.at(i); bk != nil {
+				c.add(ser.effective(bk))
+			}
+		}
+		if !c.zero() {
+			out = append(out, point(ip, p.scale, p.idx*p.n*bucketSecs, c))
+		}
 	}
 	return out
 }

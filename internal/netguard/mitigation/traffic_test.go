@@ -35,29 +35,38 @@ func TestSeriesSpreadsRollsUpAndEstimatesDrops(t *testing.T) {
 	stranger := netguard.Flow{Src: attacker, Dst: netip.MustParseAddr("198.51.100.1"), Packets: 5, Bytes: 500, Start: base, End: base}
 	s.Add(&stranger, base.Add(31*time.Second))
 
-	if pts := s.Flush(base.Add(35 * time.Second)); len(pts) != 0 {
-		t.Fatalf("flushed before the delay: %+v", pts)
+	// Each interval is handed out once it ended, before it is complete.
+	pts := s.Flush(base.Add(30 * time.Second))
+	if len(pts) != 2 {
+		t.Fatalf("live points at 30 s: %+v", pts)
 	}
-	pts := s.Flush(base.Add(70 * time.Second))
+	want := netguard.TrafficPoint{IP: target, Scale: netguard.Scale10s, At: base,
+		In:      netguard.Rate{BPS: (10_000_000 + 10_000_000) * 8 / 10, PPS: (10_000 + 10_000) / 10},
+		Dropped: netguard.Rate{BPS: 10_000_000 * 8 / 10, PPS: 1000},
+		Out:     netguard.Rate{BPS: 80_000 * 8 / 10, PPS: 100}}
+	if pts[0] != want {
+		t.Errorf("first point\n got %+v\nwant %+v", pts[0], want)
+	}
+	pts = s.Flush(base.Add(35 * time.Second))
 	var tens []netguard.TrafficPoint
 	for _, p := range pts {
 		if p.Scale == netguard.Scale10s {
 			tens = append(tens, p)
 		}
 	}
-	if len(tens) != 3 || len(pts) != 3 {
-		t.Fatalf("points %+v", pts)
+	if len(tens) != 1 || len(pts) != 1 || !tens[0].At.Equal(base.Add(20*time.Second)) {
+		t.Fatalf("points at 35 s %+v", pts)
 	}
-	first := tens[0]
-	want := netguard.TrafficPoint{IP: target, Scale: netguard.Scale10s, At: base,
-		In:      netguard.Rate{BPS: (10_000_000 + 10_000_000) * 8 / 10, PPS: (10_000 + 10_000) / 10},
-		Dropped: netguard.Rate{BPS: 10_000_000 * 8 / 10, PPS: 1000},
-		Out:     netguard.Rate{BPS: 80_000 * 8 / 10, PPS: 100}}
-	if first != want {
-		t.Errorf("first point\n got %+v\nwant %+v", first, want)
+	if tens[0].In.PPS != 1000 || tens[0].Dropped.PPS != 0 {
+		t.Errorf("third point %+v", tens[0])
 	}
-	if tens[2].In.PPS != 1000 || tens[2].Dropped.PPS != 0 || !tens[2].At.Equal(base.Add(20*time.Second)) {
-		t.Errorf("third point %+v", tens[2])
+	// Complete, and unchanged since: nothing written again; the minute ended at 1:01.
+	if pts := s.Flush(base.Add(60 * time.Second)); len(pts) != 0 {
+		t.Fatalf("points at 60 s: %+v", pts)
+	}
+	pts = s.Flush(base.Add(61 * time.Second))
+	if len(pts) != 1 || pts[0].Scale != netguard.Scale1m || pts[0].In.PPS != (30_000+10_000)/60 || pts[0].Dropped.PPS != 10_000/60 {
+		t.Fatalf("provisional minute %+v", pts)
 	}
 	// The minute is complete once its last interval is flushed; the 5 minutes later.
 	pts = s.Flush(base.Add(2 * time.Minute))
@@ -67,6 +76,59 @@ func TestSeriesSpreadsRollsUpAndEstimatesDrops(t *testing.T) {
 	pts = s.Flush(base.Add(6 * time.Minute))
 	if len(pts) != 1 || pts[0].Scale != netguard.Scale5m || pts[0].In.BPS != 40_000_000*8/300 {
 		t.Fatalf("5 minutes %+v", pts)
+	}
+}
+
+// The chart is live: an attack's 10-second points are handed out a second after each interval
+// ends, late records (a NetFlow record covering 30 s arrives at its end) amend the points
+// already handed out, and the complete point is written again only when it changed.
+func TestSeriesLivePointsAmendedByLateRecords(t *testing.T) {
+	t.Parallel()
+	s := mitigation.NewSeries(70 * time.Second)
+	s.Track([]netip.Addr{target})
+	base := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	flood := func(sec int) netguard.Flow { // one sFlow-like second of 50,000 packets
+		at := base.Add(time.Duration(sec) * time.Second)
+		return netguard.Flow{Src: attacker, Dst: target, Proto: netguard.ProtoUDP, Packets: 50_000, Bytes: 50_000_000, Start: at, End: at}
+	}
+	for sec := range 10 {
+		f := flood(sec)
+		s.Add(&f, base.Add(time.Duration(sec)*time.Second+500*time.Millisecond))
+		if pts := s.Flush(base.Add(time.Duration(sec)*time.Second + 750*time.Millisecond)); len(pts) != 0 {
+			t.Fatalf("second %d: the interval is not over yet: %+v", sec, pts)
+		}
+	}
+	if pts := s.Flush(base.Add(10*time.Second + 750*time.Millisecond)); len(pts) != 0 {
+		t.Fatalf("before LiveDelay: %+v", pts)
+	}
+	pts := s.Flush(base.Add(11 * time.Second))
+	if len(pts) != 1 || !pts[0].At.Equal(base) || pts[0].In.PPS != 50_000 {
+		t.Fatalf("live point 11 s after the attack began: %+v", pts)
+	}
+	if pts := s.Flush(base.Add(11*time.Second + 250*time.Millisecond)); len(pts) != 0 {
+		t.Fatalf("handed out twice: %+v", pts)
+	}
+	// A 30-second record of benign traffic, exported at its end, amends the three intervals.
+	long := netguard.Flow{Src: attacker, Dst: target, Proto: netguard.ProtoTCP, Packets: 30_000, Bytes: 3_000_000,
+		Start: base, End: base.Add(30 * time.Second)}
+	s.Add(&long, base.Add(31*time.Second))
+	pts = s.Flush(base.Add(31*time.Second + 250*time.Millisecond))
+	if len(pts) != 3 || pts[0].In.PPS != 51_000 || pts[1].In.PPS != 1000 || pts[2].In.PPS != 1000 {
+		t.Fatalf("amended points: %+v", pts)
+	}
+	// Complete 70 s after each interval ends: unchanged, so not written again; the minute
+	// (ended at 1:01, provisional then) is complete at 2:10.
+	var minutes []netguard.TrafficPoint
+	for at := 32 * time.Second; at <= 130*time.Second; at += 250 * time.Millisecond {
+		for _, p := range s.Flush(base.Add(at)) {
+			if p.Scale != netguard.Scale1m {
+				t.Fatalf("at %v: %+v", at, p)
+			}
+			minutes = append(minutes, p)
+		}
+	}
+	if len(minutes) != 2 || minutes[0] != minutes[1] || minutes[0].In.PPS != (500_000+30_000)/60 {
+		t.Fatalf("minute points: %+v", minutes)
 	}
 }
 
