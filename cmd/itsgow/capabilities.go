@@ -1,4 +1,4 @@
 package main
 
 // The client commands of each capability live in their own file: commerce.go (catalog, order,
-// invoices), fleet.go (servers, server), ip.go (ip, ips) and flowgen.go (flowgen).
+// invoices, contract), fleet.go (servers, server), ip.go (ip, ips) and flowgen.go (flowgen).

@@ -15,7 +15,8 @@ import (
 	"time"
 )
 
-// cmdCommerce runs the commerce client commands: itsgow catalog | order | orders | invoices.
+// cmdCommerce runs the commerce client commands: itsgow catalog | order | orders | invoices |
+// contract | contracts.
 func cmdCommerce(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
 	rest, jsonOut := jsonFlag(args)
 	switch rest[0] {
@@ -27,6 +28,8 @@ func cmdCommerce(ctx context.Context, args []string, stdout io.Writer, environ [
 		return cmdCatalog(ctx, c, rest[1:], stdout, jsonOut)
 	case "orders":
 		rest = append([]string{"order", "list"}, rest[1:]...)
+	case "contracts":
+		rest = append([]string{"contract", "list"}, rest[1:]...)
 	}
 	c, err := newAPIClient(environ)
 	if err != nil {
@@ -37,6 +40,8 @@ func cmdCommerce(ctx context.Context, args []string, stdout io.Writer, environ [
 		return cmdOrder(ctx, c, rest[1:], stdout, jsonOut)
 	case "invoices":
 		return cmdInvoices(ctx, c, rest[1:], stdout, jsonOut)
+	case "contract":
+		return cmdContract(ctx, c, rest[1:], stdout, jsonOut)
 	}
 	return usageError{"unknown command " + rest[0]}
 }
@@ -440,4 +445,130 @@ func cmdInvoices(ctx context.Context, c *apiClient, args []string, stdout io.Wri
 		return nil
 	}
 	return usageError{"invoices: list or pdf ID"}
+}
+
+type contractView struct {
+	ID                int64      `json:"id"`
+	Plan              string     `json:"plan"`
+	DurationMonths    int        `json:"durationMonths"`
+	TermExclTaxCents  int64      `json:"termExclTaxCents"`
+	Status            string     `json:"status"`
+	ServerRef         string     `json:"serverRef"`
+	StartedAt         *time.Time `json:"startedAt"`
+	TermNo            int        `json:"termNo"`
+	EndsAt            *time.Time `json:"endsAt"`
+	TerminateAt       *time.Time `json:"terminateAt"`
+	TerminatedAt      *time.Time `json:"terminatedAt"`
+	TerminationReason string     `json:"terminationReason"`
+	Renew             struct {
+		Automatic bool `json:"automatic"`
+	} `json:"renew"`
+}
+
+func (c contractView) renewal() string {
+	switch {
+	case c.Status == "terminated":
+		return "-"
+	case c.TerminateAt != nil:
+		return "ends " + fmtTime(c.TerminateAt)
+	case c.Renew.Automatic:
+		return "automatic"
+	}
+	return "manual"
+}
+
+func printContract(w io.Writer, c contractView) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "contract\t%d\nstatus\t%s\nplan\t%s, %d months, %s EUR excl. VAT per term (frozen, Art. 10)\n", c.ID, c.Status, c.Plan,
+		c.DurationMonths, euros(c.TermExclTaxCents))
+	fmt.Fprintf(tw, "server\t%s\nstarted\t%s\nterm\t%d, ends %s\nrenewal\t%s\n", c.ServerRef, fmtTime(c.StartedAt), c.TermNo, fmtTime(c.EndsAt), c.renewal())
+	switch {
+	case c.TerminatedAt != nil:
+		fmt.Fprintf(tw, "terminated\t%s (%s)\n", fmtTime(c.TerminatedAt), c.TerminationReason)
+	case c.TerminateAt != nil:
+		fmt.Fprintf(tw, "termination\tat the end of the term; withdraw it before then: itsgow contract keep %d\n", c.ID)
+	}
+	return tw.Flush()
+}
+
+// cmdContract is itsgow contract list | show ID | terminate ID --at endOfTerm|now | keep ID.
+func cmdContract(ctx context.Context, c *apiClient, args []string, stdout io.Writer, jsonOut bool) error {
+	sub := "list"
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	show := func(raw json.RawMessage) error {
+		if jsonOut {
+			return printJSON(stdout, raw)
+		}
+		var v contractView
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		return printContract(stdout, v)
+	}
+	id := func(what string) (string, []string, error) {
+		if len(args) == 0 {
+			return "", nil, usageError{"contract " + what + " ID"}
+		}
+		if _, err := strconv.ParseInt(args[0], 10, 64); err != nil {
+			return "", nil, usageError{"contract " + what + ": ID must be a number"}
+		}
+		return args[0], args[1:], nil
+	}
+	var raw json.RawMessage
+	switch sub {
+	case "list":
+		if err := c.do(ctx, "GET", "/contracts?limit=100", nil, &raw); err != nil {
+			return err
+		}
+		if jsonOut {
+			return printJSON(stdout, raw)
+		}
+		var page struct{ Items []contractView }
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPLAN\tSERVER\tSTARTED\tTERM ENDS\tRENEWAL\tSTATUS")
+		for _, v := range page.Items {
+			fmt.Fprintf(tw, "%d\t%s %dm\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Plan, v.DurationMonths, v.ServerRef, fmtTime(v.StartedAt),
+				fmtTime(v.EndsAt), v.renewal(), v.Status)
+		}
+		return tw.Flush()
+	case "show":
+		n, _, err := id("show")
+		if err != nil {
+			return err
+		}
+		if err := c.do(ctx, "GET", "/contracts/"+n, nil, &raw); err != nil {
+			return err
+		}
+		return show(raw)
+	case "terminate":
+		n, rest, err := id("terminate")
+		if err != nil {
+			return err
+		}
+		fs := flag.NewFlagSet("contract terminate", flag.ContinueOnError)
+		at := fs.String("at", "endOfTerm", "endOfTerm (no renewal; withdrawable until then) or now (the server stops at once)")
+		reason := fs.String("reason", "", "why (optional)")
+		if err := fs.Parse(rest); err != nil {
+			return usageError{err.Error()}
+		}
+		if err := c.do(ctx, "POST", "/contracts/"+n+"/termination", map[string]string{"at": *at, "reason": *reason}, &raw); err != nil {
+			return err
+		}
+		return show(raw)
+	case "keep":
+		n, _, err := id("keep")
+		if err != nil {
+			return err
+		}
+		if err := c.do(ctx, "DELETE", "/contracts/"+n+"/termination", nil, &raw); err != nil {
+			return err
+		}
+		return show(raw)
+	}
+	return usageError{"contract: list, show ID, terminate ID --at endOfTerm|now, or keep ID (withdraw a termination at the end of the term)"}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -70,6 +71,36 @@ func TestCommerceCLI(t *testing.T) {
 	b, err := os.ReadFile(file)
 	if err != nil || !strings.HasPrefix(string(b), "%PDF-") {
 		t.Fatalf("pdf file: %v %q", err, b[:min(len(b), 8)])
+	}
+	// the order's server is online (staff deliver it by hand): its contract is terminated at the
+	// end of the term, and the termination withdrawn
+	req, _ := http.NewRequest("POST", base+"/api/v1/staff/orders/"+id+"/delivered", strings.NewReader(`{"serverRef":"cli-1","mainIp":"198.18.0.99"}`))
+	req.Header.Set("Authorization", "Bearer "+creds["staff"]["token"])
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 && resp.StatusCode != 409 { // 409: the fleet delivered it first
+		t.Fatalf("delivered: %d", resp.StatusCode)
+	}
+	out, code = cli(t, base, tok, "contracts")
+	cm := regexp.MustCompile(`(?m)^(\d+)\s+ECO-1 1m.*automatic\s+active$`).FindStringSubmatch(out)
+	if code != 0 || cm == nil {
+		t.Fatalf("contracts: %d %s", code, out)
+	}
+	if out, code = cli(t, base, tok, "contract", "terminate", cm[1], "--at", "endOfTerm"); code != 0 || !strings.Contains(out, "itsgow contract keep "+cm[1]) {
+		t.Fatalf("terminate at the end of the term: %d %s", code, out)
+	}
+	if out, code = cli(t, base, tok, "contract", "keep", cm[1]); code != 0 || !strings.Contains(out, "renewal     automatic") && !strings.Contains(out, "automatic") {
+		t.Fatalf("keep: %d %s", code, out)
+	}
+	if out, code = cli(t, base, tok, "contract", "keep", cm[1]); code != 1 || !strings.Contains(out, "no_termination") {
+		t.Fatalf("keep twice: %d %s", code, out)
+	}
+	if _, code = cli(t, base, tok, "contract", "keep"); code != 2 {
+		t.Fatalf("keep without ID: %d", code)
 	}
 	if _, code = cli(t, base, tok, "order", "pay", "abc"); code != 2 {
 		t.Fatalf("pay abc: %d", code)

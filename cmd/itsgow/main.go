@@ -48,6 +48,9 @@ Client (ITSGOW_URL, ITSGOW_TOKEN):
   itsgow me
   itsgow tokens list | create --name N --scopes a,b [--expires-days D] | revoke ID
   itsgow notices [list] | show ID
+  itsgow catalog [--range R] | order create --plan P --months N --os IMG [--dry-run] | order list|show|pay|cancel|withdraw ID | orders
+  itsgow invoices [list] | invoices pdf ID [--out FILE] | contracts | contract show ID | contract terminate ID --at endOfTerm|now
+  itsgow contract keep ID                withdraw a termination at the end of the term
   itsgow servers | server show|reboot|rescue|task ID | server reinstall ID --image NAME --yes [--ssh-key K] [--hostname H]
   itsgow ips | ip mitigation|attacks|stats IP | ip mitigation set IP --permanent[=false]   DDoS mitigation (art. 9)
   add --json to print the API's JSON
@@ -77,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		fmt.Fprint(stdout, usage)
 	case "me", "tokens", "notices":
 		err = cmdClient(ctx, args, stdout, environ)
-	case "catalog", "order", "orders", "invoices":
+	case "catalog", "order", "orders", "invoices", "contract", "contracts":
 		err = cmdCommerce(ctx, args, stdout, environ)
 	case "servers", "server":
 		err = cmdFleet(ctx, args, stdout, environ)

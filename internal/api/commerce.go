@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -47,7 +48,7 @@ func (a *API) commerceRoutes() []Route {
 		{Method: "GET", Path: "/orders/{id}", Summary: "One order, with its delivery deadline and whether it may be cancelled", Tag: "orders",
 			access: user, Scope: account.ScopeOrdersRead, Reply: OrderDTO{}, Status: 200, handle: a.getOrder},
 		{Method: "POST", Path: "/orders/{id}/pay", Summary: "Pay an order form (transfer or sandbox; honours Idempotency-Key)", Tag: "orders",
-			access: user, Scope: account.ScopeOrdersWrite, Request: PayRequest{}, Reply: PaymentDTO{}, Status: 202, handle: a.payOrder},
+			access: user, Scope: account.ScopeOrdersWrite, Request: PayRequest{}, Reply: PaymentDTO{}, Status: 202, handle: a.pay(a.payOrder)},
 		{Method: "POST", Path: "/orders/{id}/cancel", Summary: "Cancel an order: before payment, or once late with a full refund (Art. 4)", Tag: "orders",
 			access: user, Scope: account.ScopeOrdersWrite, Reply: OrderDTO{}, Status: 200, handle: a.cancelOrder},
 		{Method: "POST", Path: "/orders/{id}/withdraw", Summary: "Consumer withdrawal within 14 days (pro rata after delivery)", Tag: "orders",
@@ -60,7 +61,7 @@ func (a *API) commerceRoutes() []Route {
 		{Method: "GET", Path: "/invoices/{id}/pdf", Summary: "The PDF of an invoice or credit note (the same bytes every time)", Tag: "billing",
 			access: user, Scope: account.ScopeBillingRead, Status: 200, handle: a.invoicePDF},
 		{Method: "POST", Path: "/invoices/{id}/pay", Summary: "Pay an invoice (a renewal; honours Idempotency-Key)", Tag: "billing",
-			access: user, Scope: account.ScopeOrdersWrite, Request: PayRequest{}, Reply: PaymentDTO{}, Status: 202, handle: a.payInvoice},
+			access: user, Scope: account.ScopeOrdersWrite, Request: PayRequest{}, Reply: PaymentDTO{}, Status: 202, handle: a.pay(a.payInvoice)},
 		{Method: "GET", Path: "/credit-notes", Summary: "My credit notes", Tag: "billing",
 			access: user, Scope: account.ScopeBillingRead, Reply: Page[InvoiceDTO]{}, Status: 200, Query: page, handle: a.listInvoices(billing.KindCreditNote)},
 		{Method: "GET", Path: "/payments", Summary: "My payments", Tag: "billing",
@@ -75,6 +76,8 @@ func (a *API) commerceRoutes() []Route {
 			access: user, Scope: account.ScopeOrdersWrite, Reply: InvoiceDTO{}, Status: 201, handle: a.renewContract},
 		{Method: "POST", Path: "/contracts/{id}/termination", Summary: "Terminate now or at the end of the term", Tag: "billing",
 			access: user, Scope: account.ScopeOrdersWrite, Request: TerminationRequest{}, Reply: ContractDTO{}, Status: 200, handle: a.terminateContract},
+		{Method: "DELETE", Path: "/contracts/{id}/termination", Summary: "Withdraw a termination at the end of the term, before the term ends (409 termination_due after)", Tag: "billing",
+			access: user, Scope: account.ScopeOrdersWrite, Reply: ContractDTO{}, Status: 200, handle: a.withdrawContractTermination},
 
 		{Method: "GET", Path: "/staff/orders", Summary: "Orders (near=hours: undelivered orders whose deadline is that close)", Tag: "staff",
 			access: user, Scope: account.ScopeStaffRead, Role: account.RoleBilling, Reply: Page[OrderDTO]{}, Status: 200,
@@ -282,44 +285,39 @@ func (a *API) payInput(w http.ResponseWriter, r *http.Request) (order.PayInput, 
 	return order.PayInput{Method: order.Method(in.Method), Card: in.Card, IdempotencyKey: r.Header.Get("Idempotency-Key")}, nil
 }
 
-func (a *API) payOrder(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
+// payer pays one thing a customer owes: an order form or an invoice.
+type payer func(ctx context.Context, actor account.Actor, cust account.Account, id int64, in order.PayInput) (order.Payment, error)
+
+// pay is the handler of POST /orders/{id}/pay and POST /invoices/{id}/pay: the same body, the
+// same Idempotency-Key and the same reply; only what is paid differs.
+func (a *API) pay(fn payer) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		in, err := a.payInput(w, r)
+		if err != nil {
+			return err
+		}
+		cust, err := a.customer(r)
+		if err != nil {
+			return err
+		}
+		p, err := fn(r.Context(), httpserver.Actor(r), cust, id, in)
+		if err != nil {
+			return err
+		}
+		return httpserver.WriteJSON(w, http.StatusAccepted, paymentDTO(p, a.com().Billing.Seller()))
 	}
-	in, err := a.payInput(w, r)
-	if err != nil {
-		return err
-	}
-	cust, err := a.customer(r)
-	if err != nil {
-		return err
-	}
-	p, err := a.com().Orders.Pay(r.Context(), httpserver.Actor(r), cust, order.ID(id), in)
-	if err != nil {
-		return err
-	}
-	return httpserver.WriteJSON(w, http.StatusAccepted, paymentDTO(p, a.com().Billing.Seller()))
 }
 
-func (a *API) payInvoice(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	in, err := a.payInput(w, r)
-	if err != nil {
-		return err
-	}
-	cust, err := a.customer(r)
-	if err != nil {
-		return err
-	}
-	p, err := a.com().Orders.PayInvoice(r.Context(), httpserver.Actor(r), cust, billing.InvoiceID(id), in)
-	if err != nil {
-		return err
-	}
-	return httpserver.WriteJSON(w, http.StatusAccepted, paymentDTO(p, a.com().Billing.Seller()))
+func (a *API) payOrder(ctx context.Context, actor account.Actor, cust account.Account, id int64, in order.PayInput) (order.Payment, error) {
+	return a.com().Orders.Pay(ctx, actor, cust, order.ID(id), in)
+}
+
+func (a *API) payInvoice(ctx context.Context, actor account.Actor, cust account.Account, id int64, in order.PayInput) (order.Payment, error) {
+	return a.com().Orders.PayInvoice(ctx, actor, cust, billing.InvoiceID(id), in)
 }
 
 func (a *API) cancelOrder(w http.ResponseWriter, r *http.Request) error {
@@ -532,6 +530,22 @@ func (a *API) terminateContract(w http.ResponseWriter, r *http.Request) error {
 		return errs.Fields(errs.FieldError{Field: "reason", Message: "must be at most 500 characters"})
 	}
 	c, err := a.com().Billing.Terminate(r.Context(), httpserver.Actor(r), principal(r).Account.ID, billing.ContractID(id), in.At, "customer")
+	if err != nil {
+		return err
+	}
+	d, err := a.contractDTO(r, c)
+	if err != nil {
+		return err
+	}
+	return httpserver.WriteJSON(w, http.StatusOK, d)
+}
+
+func (a *API) withdrawContractTermination(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := a.com().Billing.WithdrawTermination(r.Context(), httpserver.Actor(r), principal(r).Account.ID, billing.ContractID(id))
 	if err != nil {
 		return err
 	}

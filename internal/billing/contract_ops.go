@@ -177,6 +177,54 @@ func (s *Service) Terminate(ctx context.Context, actor account.Actor, customer a
 	return c, err
 }
 
+// WithdrawTermination withdraws a termination asked for at the end of the term, while the term
+// still runs: the contract goes on as if it had never been asked. The renewal invoice the
+// termination cancelled stays cancelled by its credit note; an automatic contract already inside
+// the renewal notice gets a new renewal invoice at once (the renewal row of that term is reused:
+// (contract, term) stays unique), a later one gets it from the billing cycle as usual. Once the
+// term has ended (the termination is due, even before the cycle ran) it answers 409
+// termination_due; with no termination pending, 409 no_termination.
+func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, customer account.ID, id ContractID) (Contract, error) {
+	c, err := s.Contract(ctx, customer, id)
+	if err != nil {
+		return c, err
+	}
+	err = s.deps.Store.InTx(ctx, func(tx Tx) error {
+		c, err = tx.GetContract(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		switch {
+		case c.Status == ContractTerminated:
+			return errs.Coded(errs.Conflict, "contract_terminated", "the contract is already terminated")
+		case c.TerminateAt.IsZero():
+			return errs.Coded(errs.Conflict, "no_termination", "no termination is pending for this contract")
+		case !now.Before(c.TerminateAt):
+			return errs.Coded(errs.Conflict, "termination_due", "the term has ended: the termination takes effect and can no longer be withdrawn")
+		}
+		c.TerminateAt, c.TerminationReason, c.UpdatedAt = time.Time{}, "", now
+		if err := tx.UpdateContract(ctx, c); err != nil {
+			return err
+		}
+		renewal := ""
+		if c.Renew == RenewAutomatic && !now.Before(c.RenewalIssueAt(s.deps.Policy.RenewalNoticeDays)) {
+			cust, err := tx.AccountByID(ctx, c.CustomerID)
+			if err != nil {
+				return err
+			}
+			inv, err := s.issueRenewal(ctx, tx, c, cust)
+			if err != nil {
+				return err
+			}
+			renewal = inv.Number
+		}
+		return account.Audit(ctx, tx, now, actor, "contract.termination_withdrawn", "contract", fmt.Sprint(id), c.CustomerID,
+			map[string]any{"renewalInvoice": renewal})
+	})
+	return c, err
+}
+
 // TerminateInTx ends a contract now inside the caller's transaction (withdrawal).
 func (s *Service) TerminateInTx(ctx context.Context, tx Tx, id ContractID, reason string) (Contract, error) {
 	c, err := tx.GetContract(ctx, id)
@@ -340,7 +388,7 @@ func (s *Service) recordRenewal(ctx context.Context, tx Tx, c Contract, cust acc
 		"Name": cust.Name, "Number": inv.Number, "Amount": money.Format(inv.InclTaxCents, inv.Currency, cust.Language),
 		"Due": fmtDate(inv.DueAt, cust.Language), "Plan": c.PlanName, "Contract": c.ID,
 		"Period": fmtDate(start, cust.Language) + " → " + fmtDate(end, cust.Language), "URL": s.deps.PublicURL + "/invoices",
-	}, fmt.Sprintf("renewal:%d:%d", c.ID, c.TermNo+1))
+	}, fmt.Sprintf("renewal:%d:%d:%d", c.ID, c.TermNo+1, inv.ID)) // a withdrawn termination issues a new invoice of the term
 	return err
 }
 

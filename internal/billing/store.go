@@ -34,7 +34,9 @@ type Tx interface {
 	SetInvoiceStatus(ctx context.Context, id InvoiceID, from, to Status, paidAt time.Time) error
 	InsertContract(ctx context.Context, c *Contract) error
 	UpdateContract(ctx context.Context, c Contract) error
-	// InsertRenewal stores r unless (contract, term) exists; it reports whether it did.
+	// InsertRenewal stores r unless a renewal of (contract, term) exists that is not cancelled
+	// (a cancelled one is replaced: a withdrawn termination renews again); it reports whether
+	// it did.
 	InsertRenewal(ctx context.Context, r *Renewal) (bool, error)
 	RenewalByInvoice(ctx context.Context, id InvoiceID) (Renewal, error)
 	SetRenewalStatus(ctx context.Context, id int64, s RenewalStatus) error

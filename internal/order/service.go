@@ -427,6 +427,9 @@ func (s *Service) PayInvoice(ctx context.Context, actor account.Actor, cust acco
 		if inv.CustomerID != cust.ID || inv.Kind != billing.KindInvoice {
 			return Payment{}, errs.Coded(errs.NotFound, "invoice_not_found", "invoice not found")
 		}
+		if inv.Status == billing.Cancelled {
+			return Payment{}, errs.Coded(errs.Conflict, "invoice_cancelled", "the invoice is cancelled by a credit note: nothing is due on it")
+		}
 		if inv.Status != billing.Unpaid {
 			return Payment{}, ErrAlreadyPaid
 		}

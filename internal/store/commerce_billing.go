@@ -249,7 +249,9 @@ func scanRenewal(sc interface{ Scan(...any) error }) (billing.Renewal, error) {
 // InsertRenewal implements billing.Tx.
 func (q *Q) InsertRenewal(ctx context.Context, r *billing.Renewal) (bool, error) {
 	err := q.row(ctx, `INSERT INTO renewals (contract_id, term_no, invoice_id, term_start, term_end, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contract_id, term_no) DO NOTHING RETURNING id`, r.ContractID, r.TermNo, r.InvoiceID,
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (contract_id, term_no) DO UPDATE SET invoice_id = excluded.invoice_id,
+		term_start = excluded.term_start, term_end = excluded.term_end, status = excluded.status, created_at = excluded.created_at
+		WHERE renewals.status = 'cancelled' RETURNING id`, r.ContractID, r.TermNo, r.InvoiceID,
 		ts(r.TermStart), ts(r.TermEnd), string(r.Status), ts(r.CreatedAt)).Scan(&r.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
@@ -305,7 +307,7 @@ func (q *Q) InsertExtension(ctx context.Context, e billing.Extension) (bool, err
 func (q *Q) ContractsDueForRenewal(ctx context.Context, endsBefore time.Time, afterID billing.ContractID, limit int) ([]billing.Contract, error) {
 	return q.contracts(ctx, `SELECT `+contractCols+` FROM contracts c WHERE c.id > ? AND c.status = 'active' AND c.renew_mode = 'automatic'
 		AND c.terminate_at IS NULL AND c.term_end <= ?
-		AND NOT EXISTS (SELECT 1 FROM renewals r WHERE r.contract_id = c.id AND r.term_no = c.term_no + 1)
+		AND NOT EXISTS (SELECT 1 FROM renewals r WHERE r.contract_id = c.id AND r.term_no = c.term_no + 1 AND r.status <> 'cancelled')
 		ORDER BY c.id LIMIT ?`, afterID, ts(endsBefore), limit)
 }
 

@@ -34,6 +34,7 @@ func (u *ui) commerceRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /invoices/{id}/pay", u.wrap(user, "", u.invoicePay))
 	mux.Handle("POST /contracts/{id}/renew", u.wrap(user, "", u.contractRenew))
 	mux.Handle("POST /contracts/{id}/terminate", u.wrap(user, "", u.contractTerminate))
+	mux.Handle("POST /contracts/{id}/termination/withdraw", u.wrap(user, "", u.contractKeep))
 
 	mux.Handle("GET /staff/payments", u.wrap(staff, account.RoleBilling, u.staffPayments))
 	mux.Handle("POST /staff/payments/{id}/confirm", u.wrap(staff, account.RoleBilling, u.staffConfirm))

@@ -12,7 +12,7 @@ import (
 
 // The contract forms live in the "My contracts" section of /invoices: the renewal mode and the
 // termination (CGU Art. 10). They call the same domain operations as PATCH /api/v1/contracts/{id}
-// and POST /api/v1/contracts/{id}/termination; an error of the domain (409 contract_terminated,
+// and POST|DELETE /api/v1/contracts/{id}/termination; an error of the domain (409 contract_terminated,
 // offer_frozen...) shows the invoices page again with the message and the failed contract's
 // form marked.
 
@@ -53,6 +53,22 @@ func (u *ui) contractTerminate(w http.ResponseWriter, r *http.Request) error {
 		flash = "contract_terminated"
 	}
 	u.redirect(w, r, fmt.Sprintf("/invoices?flash=%s#contract-%d", flash, c.ID))
+	return nil
+}
+
+// contractKeep is POST /contracts/{id}/termination/withdraw: the termination asked for the end of
+// the term is withdrawn while the term runs (DELETE /api/v1/contracts/{id}/termination).
+func (u *ui) contractKeep(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := u.deps.Commerce.Billing.WithdrawTermination(r.Context(), httpserver.Actor(r), sessionOf(r).Principal.Account.ID,
+		billing.ContractID(id))
+	if err != nil {
+		return u.contractError(w, r, billing.ContractID(id), err)
+	}
+	u.redirect(w, r, fmt.Sprintf("/invoices?flash=termination_withdrawn#contract-%d", c.ID))
 	return nil
 }
 

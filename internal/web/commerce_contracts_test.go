@@ -128,6 +128,24 @@ func TestContractPages(t *testing.T) {
 	if renewForm.MatchString(inv.body) {
 		t.Fatal("the renewal form is still offered after the termination")
 	}
+	// changed her mind: the termination is withdrawn before the end of the term, the renewal
+	// form is back; then she terminates again
+	keep := c.post("/contracts/"+id+"/termination/withdraw", url.Values{"csrf": {inv.csrf(t)}})
+	if keep.status != http.StatusSeeOther || !strings.Contains(keep.location, "flash=termination_withdrawn") {
+		t.Fatalf("withdraw the termination: %d %q\n%s", keep.status, keep.location, keep.body)
+	}
+	if got := contractOfAPI(t, e, id); got.Status != "active" || got.TerminateAt != nil || got.TerminationReason != "" {
+		t.Fatalf("after withdrawing the termination: %+v", got)
+	}
+	inv = c.follow(keep)
+	inv.has(t, "Résiliation annulée")
+	if !renewForm.MatchString(inv.body) {
+		t.Fatal("no renewal form after the termination was withdrawn")
+	}
+	r = c.post("/contracts/"+id+"/termination/withdraw", url.Values{"csrf": {inv.csrf(t)}})
+	r.is(t, http.StatusConflict)
+	r.has(t, "Aucune résiliation n&#39;est demandée pour ce contrat.")
+	c.post("/contracts/"+id+"/terminate", url.Values{"csrf": {inv.csrf(t)}, "at": {"endOfTerm"}, "confirm": {"1"}}).is(t, http.StatusSeeOther)
 	// terminate now, then a stale form: the domain's 409 shows on the page
 	c.post("/contracts/"+id+"/terminate", url.Values{"csrf": {inv.csrf(t)}, "at": {"now"}, "confirm": {"1"}}).is(t, http.StatusSeeOther)
 	if got := contractOfAPI(t, e, id); got.Status != "terminated" {

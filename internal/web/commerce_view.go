@@ -58,7 +58,7 @@ func (fmtr) Date(t time.Time, lang string) string {
 // commerceFlashes are the success messages of the commerce pages (?flash=).
 var commerceFlashes = []string{"order_paid", "payment_started", "transfer_started", "order_cancelled", "order_refunded",
 	"order_withdrawn", "payment_confirmed", "price_saved", "stock_saved", "order_delivered", "payment_declined",
-	"renew_automatic", "renew_manual", "contract_ending", "contract_terminated"}
+	"renew_automatic", "renew_manual", "contract_ending", "contract_terminated", "termination_withdrawn"}
 
 // commercePage is newPage plus the commerce flash messages.
 func (u *ui) commercePage(r *http.Request, nav string, data any) *page {
