@@ -117,8 +117,12 @@ type planView struct {
 		SetupCents     int64 `json:"setupCents"`
 		RecurringCents int64 `json:"recurringCents"`
 	} `json:"prices"`
-	Stock string `json:"stock"`
-	ETA   int    `json:"deliveryEstimateHours"`
+	Stock       string `json:"stock"`
+	ETA         int    `json:"deliveryEstimateHours"`
+	Datacenters []struct {
+		Code  string `json:"code"`
+		Stock string `json:"stock"`
+	} `json:"datacenters"`
 }
 
 func cmdCatalog(ctx context.Context, c *apiClient, args []string, stdout io.Writer, jsonOut bool) error {
@@ -152,6 +156,9 @@ func cmdCatalog(ctx context.Context, c *apiClient, args []string, stdout io.Writ
 		stock := p.Stock
 		if p.ETA > 0 {
 			stock += fmt.Sprintf(" (~%dh)", p.ETA)
+		}
+		for _, d := range p.Datacenters {
+			stock += " " + d.Code + ":" + d.Stock
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s %dc %dGiB %s\t%s\t%s\t%s\n", p.Code, p.Range, p.Hardware.CPU, p.Hardware.Cores, p.Hardware.RAMGiB,
 			p.Hardware.NIC, p.SupportLevel, strings.Join(prices, "  "), stock)

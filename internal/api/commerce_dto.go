@@ -62,6 +62,17 @@ type PlanDTO struct {
 	Stock                 string      `json:"stock"`
 	Free                  int         `json:"free"` // free servers matching the plan (commerce.stock_source)
 	DeliveryEstimateHours int         `json:"deliveryEstimateHours"`
+	// Datacenters is the stock in each datacenter holding servers of the plan (with the fleet's
+	// stock; omitted with the manual count): an order naming a datacenter needs a free server there.
+	Datacenters []SiteStockDTO `json:"datacenters,omitempty"`
+}
+
+// SiteStockDTO is a plan's stock in one datacenter.
+type SiteStockDTO struct {
+	Code                  string `json:"code"`
+	Stock                 string `json:"stock"`
+	Free                  int    `json:"free"`
+	DeliveryEstimateHours int    `json:"deliveryEstimateHours"`
 }
 
 func planDTO(p catalog.Plan, opts []catalog.Option) PlanDTO {
@@ -78,6 +89,13 @@ func planDTO(p catalog.Plan, opts []catalog.Option) PlanDTO {
 	}
 	for _, o := range opts {
 		d.Options = append(d.Options, o.Code)
+	}
+	if p.SitesKnown {
+		d.Datacenters = []SiteStockDTO{}
+		for _, x := range p.Datacenters {
+			d.Datacenters = append(d.Datacenters, SiteStockDTO{Code: x.Datacenter, Stock: string(x.Stock), Free: x.Free,
+				DeliveryEstimateHours: x.DeliveryEstimateHours})
+		}
 	}
 	return d
 }

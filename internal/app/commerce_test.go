@@ -44,10 +44,11 @@ func newCustomer(t *testing.T, e *apptest.Env, email string, c account.Customer,
 }
 
 type orderReply struct {
-	ID     int64  `json:"id"`
-	Status string `json:"status"`
-	DryRun bool   `json:"dryRun"`
-	Lines  []struct {
+	ID         int64  `json:"id"`
+	Status     string `json:"status"`
+	Datacenter string `json:"datacenter"`
+	DryRun     bool   `json:"dryRun"`
+	Lines      []struct {
 		Kind           string `json:"kind"`
 		Description    string `json:"description"`
 		Quantity       int64  `json:"quantity"`

@@ -109,6 +109,30 @@ type Plan struct {
 	Stock                 StockLevel
 	Free                  int
 	DeliveryEstimateHours int
+	// SitesKnown tells that the stock source knows where its servers are (the fleet): Datacenters
+	// then lists, by code, every datacenter holding servers of the plan's profile, with its own
+	// stock, and an order naming a datacenter is checked against that datacenter's stock.
+	SitesKnown  bool
+	Datacenters []SiteStock
+}
+
+// SiteStock is a plan's stock in one datacenter: the fleet takes an order's machine in the
+// datacenter the order names.
+type SiteStock struct {
+	Datacenter            string
+	Stock                 StockLevel
+	Free                  int
+	DeliveryEstimateHours int
+}
+
+// Site returns the plan's stock in a datacenter (the code compared without case).
+func (p Plan) Site(code string) (SiteStock, bool) {
+	for _, d := range p.Datacenters {
+		if strings.EqualFold(d.Datacenter, code) {
+			return d, true
+		}
+	}
+	return SiteStock{}, false
 }
 
 // PriceFor returns the current price of a duration.

@@ -103,7 +103,13 @@ func (s *Service) plans(ctx context.Context, r Reader, all bool) ([]Plan, error)
 	if err != nil {
 		return nil, err
 	}
-	free, err := s.deps.Stock.FreeServers(ctx)
+	var free map[string]int
+	var sites map[string]map[string]int
+	if src, ok := s.deps.Stock.(SiteSource); ok {
+		sites, err = src.FreeBySite(ctx)
+	} else {
+		free, err = s.deps.Stock.FreeServers(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("stock: %w", err)
 	}
@@ -124,6 +130,16 @@ func (s *Service) plans(ctx context.Context, r Reader, all bool) ([]Plan, error)
 		p.Prices = byPlan[p.Code]
 		slices.SortFunc(p.Prices, func(a, b Price) int { return a.DurationMonths - b.DurationMonths })
 		p.Free = free[p.Code]
+		if sites != nil {
+			p.SitesKnown, p.Datacenters, p.Free = true, []SiteStock{}, 0
+			for dc, n := range sites[p.Code] {
+				d := SiteStock{Datacenter: dc, Free: n}
+				d.Stock, d.DeliveryEstimateHours = s.level(p.Code, n, est)
+				p.Datacenters = append(p.Datacenters, d)
+				p.Free += n
+			}
+			slices.SortFunc(p.Datacenters, func(a, b SiteStock) int { return strings.Compare(a.Datacenter, b.Datacenter) })
+		}
 		p.Stock, p.DeliveryEstimateHours = s.level(p.Code, p.Free, est)
 	}
 	return plans, nil

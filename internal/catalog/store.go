@@ -45,6 +45,14 @@ type StockSource interface {
 	FreeServers(ctx context.Context) (map[string]int, error)
 }
 
+// SiteSource is a StockSource that knows where its free servers are (the fleet): for each plan,
+// each datacenter holding servers of the plan's profile with its count of free ones (0 included).
+// With it the catalogue shows the stock per datacenter, the plan's count is their sum, and an
+// order naming a datacenter needs a free server there.
+type SiteSource interface {
+	FreeBySite(ctx context.Context) (map[string]map[string]int, error)
+}
+
 // Estimator is a StockSource that also knows how long delivering a plan takes once a matching
 // server is free (the fleet: its install time). Without it the configured estimates apply.
 type Estimator interface {

@@ -249,8 +249,31 @@ func (s *Service) Create(ctx context.Context, actor account.Actor, cust account.
 			return Order{}, false, err
 		}
 	}
+	// the fleet takes the machine in the datacenter the order names: when the stock source knows
+	// the datacenters, the order is checked against that datacenter's stock, not the plan's
+	var dc string
+	var site *catalog.SiteStock
+	if len(in.Items) == 1 {
+		dc = strings.TrimSpace(in.Items[0].Datacenter)
+		if dc != "" && sel.Plan.SitesKnown {
+			if d, ok := sel.Plan.Site(dc); ok {
+				dc, site = d.Datacenter, &d
+			} else {
+				names := make([]string, len(sel.Plan.Datacenters))
+				for i, d := range sel.Plan.Datacenters {
+					names[i] = d.Datacenter
+				}
+				v.Add("items[0].datacenter", "is not a datacenter of this plan (one of: "+strings.Join(names, ", ")+"; or none for any)")
+			}
+		}
+	}
 	if err := v.Err(); err != nil {
 		return Order{}, false, err
+	}
+	if site != nil && site.Stock == catalog.StockEmpty {
+		return Order{}, false, &errs.Error{Kind: errs.Conflict, Code: "out_of_stock",
+			Msg:    "no server of plan " + sel.Plan.Code + " is free in " + dc + ": it cannot be delivered within the deadline there",
+			Fields: []errs.FieldError{{Field: "items[0].datacenter", Message: "has no free server of this plan: choose another datacenter, or none"}}}
 	}
 	if sel.Plan.Stock == catalog.StockEmpty {
 		return Order{}, false, &errs.Error{Kind: errs.Conflict, Code: "out_of_stock", Msg: "no server of plan " + sel.Plan.Code + " is free: it cannot be delivered within the deadline",
@@ -265,7 +288,7 @@ func (s *Service) Create(ctx context.Context, actor account.Actor, cust account.
 	rule := s.deps.Billing.RuleFor(cust, vat, now)
 	t := billing.Compute(lines, rule)
 	o := Order{CustomerID: cust.ID, IdempotencyKey: in.IdempotencyKey, Status: NotPaid, PlanCode: sel.Plan.Code, Range: sel.Plan.Range,
-		PlanName: sel.Plan.Name, DurationMonths: sel.Price.DurationMonths, OSImage: sel.OS, Datacenter: in.Items[0].Datacenter,
+		PlanName: sel.Plan.Name, DurationMonths: sel.Price.DurationMonths, OSImage: sel.OS, Datacenter: dc,
 		Language: lang, Currency: sel.Price.Currency, Lines: t.Lines, VAT: t.VAT, ExclTaxCents: t.ExclTaxCents, TaxCents: t.TaxCents,
 		InclTaxCents: t.InclTaxCents, Scheme: rule.Scheme, VATNumber: vat, Consumer: cust.Customer.Type == account.Person, CreatedAt: now}
 	for _, p := range sel.Options {

@@ -38,6 +38,9 @@ type orderValues struct {
 	Qty       map[string]int
 	VATNumber string
 	Immediate bool
+	// Datacenter is where the server goes ("" for any): offered when the catalogue knows the
+	// stock of each datacenter (the fleet takes the machine there).
+	Datacenter string
 }
 
 // Quantity is the quantity of an option in the form.
@@ -100,7 +103,8 @@ var optionField = regexp.MustCompile(`^items\[0\]\.options\[(\d+)\]\.(code|quant
 func (u *ui) orderCreate(w http.ResponseWriter, r *http.Request) error {
 	f := r.PostForm
 	plan := f.Get("plan")
-	v := orderValues{OS: f.Get("os"), Qty: map[string]int{}, VATNumber: strings.TrimSpace(f.Get("vat_number")), Immediate: f.Get("immediate") == "1"}
+	v := orderValues{OS: f.Get("os"), Qty: map[string]int{}, VATNumber: strings.TrimSpace(f.Get("vat_number")), Immediate: f.Get("immediate") == "1",
+		Datacenter: strings.TrimSpace(f.Get("datacenter"))}
 	var bad errs.Validator
 	if n, err := strconv.Atoi(f.Get("duration")); err == nil {
 		v.Duration = n
@@ -140,7 +144,7 @@ func (u *ui) orderCreate(w http.ResponseWriter, r *http.Request) error {
 		key = "web:" + f.Get("idem")
 	}
 	o, _, err := u.deps.Commerce.Orders.Create(r.Context(), httpserver.Actor(r), cust, order.NewOrder{
-		Items:  []order.Item{{PlanCode: plan, DurationMonths: v.Duration, OSImage: v.OS, Options: choices}},
+		Items:  []order.Item{{PlanCode: plan, DurationMonths: v.Duration, OSImage: v.OS, Datacenter: v.Datacenter, Options: choices}},
 		DryRun: preview, IdempotencyKey: key, VATNumber: v.VATNumber, ImmediateDelivery: v.Immediate})
 	if err != nil {
 		return u.orderFormError(w, r, d, err, codes)
@@ -171,6 +175,8 @@ func (u *ui) orderFormError(w http.ResponseWriter, r *http.Request, d orderFormD
 			p.Fields["os"] = msg
 		case k == "vatNumber":
 			p.Fields["vat_number"] = msg
+		case k == "items[0].datacenter":
+			p.Fields["datacenter"] = msg
 		case optionField.MatchString(k):
 			m := optionField.FindStringSubmatch(k)
 			if i, _ := strconv.Atoi(m[1]); i < len(codes) {

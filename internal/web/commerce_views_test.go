@@ -85,6 +85,10 @@ func commerceFixtures() []fixture {
 		return &page{Nav: nav, User: &a, CSRF: "csrf-fixture", Here: here, Data: data}
 	}
 	ranges, plans, opts := fixturePlans()
+	// the fleet's stock knows where the servers are: PERF-1 has one free in RBX1, none in GRA2
+	plans[2].SitesKnown = true
+	plans[2].Datacenters = []catalogue.SiteStock{{Datacenter: "GRA2", Stock: catalogue.StockEmpty},
+		{Datacenter: "RBX1", Stock: catalogue.StockLow, Free: 1, DeliveryEstimateHours: 48}}
 	catData := func(canOrder bool) catalogData {
 		d := catalogData{Durations: []int{1, 3, 6, 12, 24}, Options: opts, CanOrder: canOrder}
 		for _, r := range ranges {
@@ -124,7 +128,7 @@ func commerceFixtures() []fixture {
 		}
 		return out
 	}
-	formData := orderFormData{Plan: plans[2], Options: opts, Values: orderValues{Duration: 12, OS: "debian-12", Qty: map[string]int{"extra-ipv4": 2}},
+	formData := orderFormData{Plan: plans[2], Options: opts, Values: orderValues{Duration: 12, OS: "debian-12", Qty: map[string]int{"extra-ipv4": 2}, Datacenter: "RBX1"},
 		Company: true, IdemToken: "idem-fixture"}
 	consumerForm := formData
 	consumerForm.Company, consumerForm.Consumer, consumerForm.Preview = false, true, &preview

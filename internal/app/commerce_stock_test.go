@@ -1,0 +1,88 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/itsgow/itsgow/internal/app/apptest"
+)
+
+type siteStock struct {
+	Code  string `json:"code"`
+	Stock string `json:"stock"`
+	Free  int    `json:"free"`
+	ETA   int    `json:"deliveryEstimateHours"`
+}
+
+type sitePlan struct {
+	Free        int         `json:"free"`
+	Stock       string      `json:"stock"`
+	Datacenters []siteStock `json:"datacenters"`
+}
+
+func planSites(t *testing.T, e *apptest.Env, code string) sitePlan {
+	t.Helper()
+	var p sitePlan
+	r := e.Do(t, "GET", "/api/v1/catalog/plans/"+code, "", nil)
+	if r.Status != 200 {
+		t.Fatalf("plan %s: %d %s", code, r.Status, r.Body)
+	}
+	r.JSON(t, &p)
+	return p
+}
+
+func orderIn(dc string) map[string]any {
+	it := item("ECO-1", 1)
+	it["datacenter"] = dc
+	return map[string]any{"items": []any{it}}
+}
+
+// The fleet takes an order's machine in the datacenter the order names, so the catalogue shows
+// the stock of each datacenter and an order naming one is checked against that datacenter's
+// stock: the demo lab has two ECO-1 machines in RBX1 and two in GRA2; once both of RBX1 are
+// taken, RBX1 is out of stock while the plan, and an order naming GRA2 or no datacenter, are not.
+func TestStockPerDatacenter(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, pg bool) {
+		e := apptest.New(t, apptest.Options{Postgres: pg})
+		tok := e.Creds.Customer.Token
+		p := planSites(t, e, "ECO-1")
+		want := []siteStock{{"GRA2", "low", 2, 48}, {"RBX1", "low", 2, 48}}
+		if p.Free != 4 || p.Stock != "available" || fmt.Sprint(p.Datacenters) != fmt.Sprint(want) {
+			t.Fatalf("ECO-1: %+v, want 4 available in %+v", p, want)
+		}
+		if p := planSites(t, e, "PERF-1"); p.Free != 3 || fmt.Sprint(p.Datacenters) != fmt.Sprint([]siteStock{{"GRA2", "low", 2, 48}, {"RBX1", "low", 1, 48}}) {
+			t.Fatalf("PERF-1 (the demo server is in RBX1): %+v", p)
+		}
+		_, r := placeOrder(t, e, tok, orderIn("PAR9"), "")
+		wantProblem(t, r, http.StatusUnprocessableEntity, "invalid_input", "items[0].datacenter")
+		for i := range 2 {
+			o, r := placeOrder(t, e, tok, orderIn("rbx1"), "")
+			if r.Status != 201 || o.Datacenter != "RBX1" {
+				t.Fatalf("order %d in RBX1: %d %s", i, r.Status, r.Body)
+			}
+			payNow(t, e, tok, o.ID, "4242424242424242")
+			e.Tick(t) // order.deliver: the fleet reserves a machine in RBX1
+			srv, err := e.App.DB.Fleet().ServerByOrder(t.Context(), fmt.Sprintf("order-%d", o.ID))
+			if err != nil || srv.Datacenter != "RBX1" || srv.MachineID == 0 {
+				t.Fatalf("server of order %d: %+v %v", o.ID, srv, err)
+			}
+		}
+		p = planSites(t, e, "ECO-1")
+		want = []siteStock{{"GRA2", "low", 2, 48}, {"RBX1", "empty", 0, 0}}
+		if p.Free != 2 || p.Stock != "low" || fmt.Sprint(p.Datacenters) != fmt.Sprint(want) {
+			t.Fatalf("after RBX1 is taken: %+v, want %+v", p, want)
+		}
+		_, r = placeOrder(t, e, tok, orderIn("RBX1"), "")
+		if pr := wantProblem(t, r, http.StatusConflict, "out_of_stock", "items[0].datacenter"); pr.Detail == "" {
+			t.Fatal("out_of_stock without its reason")
+		}
+		if o, r := placeOrder(t, e, tok, orderIn("GRA2"), ""); r.Status != 201 || o.Datacenter != "GRA2" {
+			t.Fatalf("order in GRA2: %d %s", r.Status, r.Body)
+		}
+		if o, r := placeOrder(t, e, tok, orderIn(""), ""); r.Status != 201 || o.Datacenter != "" {
+			t.Fatalf("order in any datacenter: %d %s", r.Status, r.Body)
+		}
+	})
+}
