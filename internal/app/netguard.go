@@ -217,10 +217,12 @@ func (a *App) wireNetguard(ctx context.Context) error {
 		return boolCmp(x != mitigation.DefaultProfile, y != mitigation.DefaultProfile)
 	})
 	p.Series = mitigation.NewSeries(cfg.Mitigation.TrafficDelay)
+	metrics := newNetguardMetrics(a)
 	p.Service, err = mitigation.New(cfg.Mitigation, mitigation.Deps{Logger: a.Log, Clock: a.Clock, Store: a.DB.Netguard(),
 		Notify: a.Notify, Policy: a.Cfg.Policy, Directory: dir, Profiles: profiles,
-		Track: func(ip netip.Addr, profile string) { p.Watch.Track(ip, profile) },
-		Wake:  func() { p.Edge.Wake() }})
+		Track:   func(ip netip.Addr, profile string) { p.Watch.Track(ip, profile) },
+		Wake:    func() { p.Edge.Wake() },
+		Changed: metrics.observe})
 	if err != nil {
 		return err
 	}
@@ -251,6 +253,9 @@ func (a *App) wireNetguard(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := a.Registry.Register(metrics); err != nil {
+		return fmt.Errorf("netguard metrics: %w", err)
 	}
 	a.Runner.Handle(mitigation.JobPrune, p.Service.HandlePrune)
 	a.Runner.Periodic(mitigation.JobPrune, cfg.PruneEvery)

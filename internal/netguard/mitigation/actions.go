@@ -54,6 +54,7 @@ func (s *Service) change(ctx context.Context, ip netip.Addr, actor account.Actor
 			return err
 		}
 		now := s.Now()
+		before := rec
 		action, err := fn(tx, &rec, now)
 		if err != nil || action == "" {
 			return err
@@ -63,6 +64,7 @@ func (s *Service) change(ctx context.Context, ip netip.Addr, actor account.Actor
 			return err
 		}
 		tx.AfterCommit(s.wake)
+		s.changed(tx, before, rec, time.Time{})
 		return audit(ctx, tx, now, actor, action, rec, nil)
 	})
 	return rec, err
@@ -295,12 +297,13 @@ func (s *Service) Expire(ctx context.Context, now time.Time) (int, error) {
 			if err != nil || !s.hold.Withdrawable(rec.Mitigation, now, rec.LastAbove) {
 				return err
 			}
-			since := rec.Since
+			since, before := rec.Since, rec
 			rec.Mitigation = rec.End(now)
 			rec.UpdatedAt = now
 			if err := tx.SaveMitigationRecord(ctx, rec); err != nil {
 				return err
 			}
+			s.changed(tx, before, rec, time.Time{})
 			if err := audit(ctx, tx, now, account.System, "mitigation.end", rec, map[string]any{"since": since.UTC().Format(time.RFC3339)}); err != nil {
 				return err
 			}

@@ -214,7 +214,7 @@ func (s *Service) activate(ctx context.Context, t *tracked, now time.Time) error
 			}
 		}
 		var err error
-		rec, change, err = s.apply(ctx, tx, &a, t.customer, level, reused, account.System, "mitigation.detect", now)
+		rec, change, err = s.apply(ctx, tx, &a, t.customer, level, reused, account.System, "mitigation.detect", now, t.attack.StartedAt)
 		return err
 	})
 	if err != nil {
@@ -231,11 +231,15 @@ func (s *Service) activate(ctx context.Context, t *tracked, now time.Time) error
 // apply runs HoldRules.Detect for attack a on its IP's row in tx, stores both, audits the
 // change and queues the customer's notice. An escalation (an attack already applied) keeps
 // the hold.
-func (s *Service) apply(ctx context.Context, tx Tx, a *netguard.Attack, customer account.ID, level int, escalation bool, actor account.Actor, action string, now time.Time) (Record, netguard.Change, error) {
+//
+// started is the start of a newly detected attack (its first decision; zero for an
+// escalation), for the decision latency Deps.Changed reports.
+func (s *Service) apply(ctx context.Context, tx Tx, a *netguard.Attack, customer account.ID, level int, escalation bool, actor account.Actor, action string, now, started time.Time) (Record, netguard.Change, error) {
 	rec, err := lockRecord(ctx, tx, a.IP)
 	if err != nil {
 		return rec, 0, err
 	}
+	before := rec
 	if !rec.Active() || rec.Customer == 0 {
 		rec.Customer = customer
 	}
@@ -245,6 +249,7 @@ func (s *Service) apply(ctx context.Context, tx Tx, a *netguard.Attack, customer
 	if err := tx.SaveMitigationRecord(ctx, rec); err != nil {
 		return rec, 0, err
 	}
+	s.changed(tx, before, rec, started)
 	a.Level = max(a.Level, rec.Level)
 	if err := tx.UpdateAttack(ctx, *a); err != nil {
 		return rec, 0, err
@@ -282,7 +287,7 @@ func (s *Service) escalate(ctx context.Context, t *tracked, level int, why strin
 	var rec Record
 	err := s.deps.Store.InTx(ctx, func(tx Tx) error {
 		var err error
-		rec, _, err = s.apply(ctx, tx, &t.attack, t.customer, level, true, account.System, "mitigation.raise", now)
+		rec, _, err = s.apply(ctx, tx, &t.attack, t.customer, level, true, account.System, "mitigation.raise", now, time.Time{})
 		return err
 	})
 	if err != nil {

@@ -209,6 +209,46 @@ type Deps struct {
 	Track func(ip netip.Addr, profile string)
 	// Wake is called after a change of the edge's desired state committed; may be nil.
 	Wake func()
+	// Changed is told of each committed change of a mitigation (the metrics); may be nil.
+	Changed func(Change)
+}
+
+// Change is a committed change of one IP's mitigation, as the metrics count it.
+type Change struct {
+	// Kind is "activated", "raised", "held" (a new attack on an active mitigation) or "ended".
+	Kind  string
+	State netguard.MitigationState // the state after the change ("off" when ended)
+	Level int
+	// Decision is, for a detected attack's first decision, the time from the start of its
+	// first second above threshold to the commit; zero otherwise.
+	Decision time.Duration
+}
+
+// changed tells Deps.Changed, once tx commits, how rec went from before to after; a detected
+// attack's first decision (started not zero) also reports how long it took from started.
+func (s *Service) changed(tx Tx, before, after Record, started time.Time) {
+	if s.deps.Changed == nil {
+		return
+	}
+	c := Change{State: after.State, Level: after.Level}
+	switch {
+	case !before.Active() && after.Active():
+		c.Kind = "activated"
+	case before.Active() && !after.Active():
+		c.Kind, c.State = "ended", netguard.MitigationOff
+	case after.Active() && after.Level > before.Level:
+		c.Kind = "raised"
+	case !started.IsZero() && after.Active():
+		c.Kind = "held"
+	default:
+		return
+	}
+	tx.AfterCommit(func() {
+		if !started.IsZero() {
+			c.Decision = max(s.Now().Sub(started), 0)
+		}
+		s.deps.Changed(c)
+	})
 }
 
 // DefaultProfile is the profile of an IP that chose none.
