@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/itsgow/itsgow/internal/app"
 	"github.com/itsgow/itsgow/internal/app/apptest"
+	"github.com/itsgow/itsgow/internal/fleet"
+	"github.com/itsgow/itsgow/internal/policy"
 )
 
 type siteStock struct {
@@ -83,6 +86,56 @@ func TestStockPerDatacenter(t *testing.T) {
 		}
 		if o, r := placeOrder(t, e, tok, orderIn(""), ""); r.Status != 201 || o.Datacenter != "" {
 			t.Fatalf("order in any datacenter: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
+// A late order whose machine the fleet had reserved (an install that never finished) is
+// cancelled with a full refund, and what was reserved for it is released: order.release
+// terminates its server and the machine is no longer held for the order.
+func TestLateCancelReleasesTheFleetMachine(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, pg bool) {
+		e := apptest.New(t, apptest.Options{Postgres: pg, Config: func(c *app.Config) {
+			c.Fleet.Simlab.InstallDuration = 30 * policy.Day // the install hangs past the deadline
+			c.Policy.DeployTimeout = 40 * policy.Day
+		}})
+		tok := e.Creds.Customer.Token
+		before := planSites(t, e, "ECO-1")
+		o, r := placeOrder(t, e, tok, orderIn("GRA2"), "")
+		if r.Status != 201 {
+			t.Fatalf("order: %d %s", r.Status, r.Body)
+		}
+		payNow(t, e, tok, o.ID, "4242424242424242")
+		e.Tick(t) // order.deliver: the fleet reserves a machine in GRA2 and starts installing
+		srv, err := e.App.DB.Fleet().ServerByOrder(t.Context(), fmt.Sprintf("order-%d", o.ID))
+		if err != nil || srv.MachineID == 0 {
+			t.Fatalf("no machine reserved: %+v %v", srv, err)
+		}
+		if p := planSites(t, e, "ECO-1"); p.Free != before.Free-1 {
+			t.Fatalf("stock after the reservation: %d, want %d", p.Free, before.Free-1)
+		}
+		e.Clock.Advance(7 * policy.Day)
+		e.Tick(t)
+		o = getOrder(t, e, tok, o.ID)
+		if o.Status != "late" || !o.LateCancellable {
+			t.Fatalf("at 7 days: %+v", o)
+		}
+		if r := e.Do(t, "POST", fmt.Sprintf("/api/v1/orders/%d/cancel", o.ID), tok, nil); r.Status != 200 {
+			t.Fatalf("late cancel: %d %s", r.Status, r.Body)
+		}
+		assertRefunded(t, e, tok, getOrder(t, e, tok, o.ID))
+		e.Tick(t) // order.release: the fleet terminates the order's server
+		got, err := e.App.DB.Fleet().ServerByOrder(t.Context(), fmt.Sprintf("order-%d", o.ID))
+		if err != nil || got.State != fleet.ServerTerminated {
+			t.Fatalf("server of the cancelled order: %+v %v", got, err)
+		}
+		// the machine is no one's any more; an install cut short sends it to maintenance (the
+		// fleet's rule), from where staff return it to stock
+		m, err := e.App.DB.Fleet().GetMachine(t.Context(), srv.MachineID)
+		if err != nil || m.ServerID != 0 || (m.State != fleet.MachineMaintenance && m.State != fleet.MachineAvailable &&
+			m.State != fleet.MachineReleasing && m.State != fleet.MachineWiping) {
+			t.Fatalf("machine of the cancelled order: %+v %v", m, err)
 		}
 	})
 }
