@@ -137,3 +137,44 @@ func TestBillingTimeRulesAtTheirEdgesAcrossRestarts(t *testing.T) {
 		}
 	})
 }
+
+// An invoice's PDF is rendered from the stored invoice: the same bytes every time, in a new
+// process, and after the customer's details and the seller's configuration changed (both were
+// copied onto the invoice when it was issued).
+func TestInvoicePDFIsTheStoredInvoice(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, pg bool) {
+		opts := apptest.Options{Data: t.TempDir(), Postgres: pg}
+		if pg {
+			url := apptest.Config(t, apptest.Options{Postgres: true}).Database.URL
+			opts.Postgres = false
+			opts.Config = func(c *app.Config) { c.Database.URL = url }
+		}
+		e := apptest.New(t, opts)
+		tok := e.Creds.Customer.Token
+		id := deadlineScenario(t, e)
+		inv := getOrder(t, e, tok, id).InvoiceID
+		path := fmt.Sprintf("/api/v1/invoices/%d/pdf", inv)
+		a, b := e.Do(t, "GET", path, tok, nil), e.Do(t, "GET", path, tok, nil)
+		if a.Status != 200 || string(a.Body[:5]) != "%PDF-" || string(a.Body) != string(b.Body) {
+			t.Fatalf("pdf: %d, identical %v", a.Status, string(a.Body) == string(b.Body))
+		}
+		if _, err := e.App.DB.SQL().Exec(`UPDATE customers SET company_name = 'Renamed SAS'`); err != nil {
+			t.Fatal(err)
+		}
+		e.Close()
+		prev := opts.Config
+		opts.Config = func(c *app.Config) {
+			if prev != nil {
+				prev(c)
+			}
+			c.Commerce.Billing.Seller.Name = "NEWCO"
+			c.Commerce.Billing.Seller.Address = "1 avenue Neuve"
+		}
+		e2 := apptest.New(t, opts)
+		e2.Clock.Set(apptest.Start.Add(400 * policy.Day))
+		if c := e2.Do(t, "GET", path, tok, nil); c.Status != 200 || string(c.Body) != string(a.Body) {
+			t.Fatalf("the PDF changed after a restart with other details: %d", c.Status)
+		}
+	})
+}
