@@ -59,9 +59,20 @@ type NetguardConfig struct {
 	PruneEvery time.Duration `yaml:"prune_every"`
 }
 
-// NetguardDetectConfig tunes the detector (netguard/detect); thresholds come from the
-// profiles built into it.
+// NetguardDetectConfig tunes the detector (netguard/detect): its thresholds come from the
+// profiles built into it, changed and completed by Profiles.
 type NetguardDetectConfig struct {
+	// Profiles changes built-in profiles and adds new ones (NetguardProfile).
+	Profiles []NetguardProfile `yaml:"profiles"`
+	// CustomerProfiles are the profiles a customer may choose for an IP (pro use), "default"
+	// first: the profile of every customer IP that chose none.
+	CustomerProfiles []string `yaml:"customer_profiles"`
+	// Infrastructure lists the host's own IPs that detection watches besides the customers'
+	// ("PREFIX" items, at most 1024 addresses each: routers, resolvers, panels), judged with
+	// InfrastructureProfile. Attacks on them are reported on the staff dashboard; no edge rule
+	// ever touches them (they join netguard.mitigation.infrastructure).
+	Infrastructure        []string `yaml:"infrastructure"`
+	InfrastructureProfile string   `yaml:"infrastructure_profile"`
 	// TriggerDelay is how long traffic must stay above a threshold before the detector reports
 	// it (1s): the mitigation service then acts at once on heavy attacks and waits for policy
 	// attack_trigger_delay (1s) on light ones.
@@ -84,7 +95,8 @@ type NetguardDetectConfig struct {
 func DefaultNetguardConfig() NetguardConfig {
 	d := detect.DefaultConfig()
 	return NetguardConfig{Collector: collector.DefaultConfig(), BGP: bgp.DefaultConfig(), Mitigation: mitigation.DefaultConfig(),
-		Detect: NetguardDetectConfig{TriggerDelay: time.Second, BaselineHalfLife: d.BaselineHalfLife, BaselineDelay: d.BaselineDelay,
+		Detect: NetguardDetectConfig{Profiles: []NetguardProfile{}, CustomerProfiles: DefaultCustomerProfiles(),
+			Infrastructure: []string{}, InfrastructureProfile: detect.ProfileDefault, TriggerDelay: time.Second, BaselineHalfLife: d.BaselineHalfLife, BaselineDelay: d.BaselineDelay,
 			TopSources: d.TopSources, CarpetBitsV4: d.CarpetBitsV4, CarpetBitsV6: d.CarpetBitsV6},
 		Networks: []string{}, Customers: []string{},
 		Tick: 250 * time.Millisecond, EdgeEvery: time.Second, Refresh: time.Minute, PruneEvery: time.Hour}
@@ -93,7 +105,9 @@ func DefaultNetguardConfig() NetguardConfig {
 // Validate checks it.
 func (c NetguardConfig) Validate() error {
 	list := []error{c.Collector.Validate(), c.BGP.Validate(), c.Mitigation.Validate()}
-	if err := c.detectConfig(nil, 15*time.Minute).Validate(); err != nil {
+	if _, err := c.Detect.profiles(); err != nil {
+		list = append(list, err)
+	} else if err := c.detectConfig(nil, 15*time.Minute).Validate(); err != nil {
 		list = append(list, fmt.Errorf("netguard.detect: %w", err))
 	}
 	if _, err := parsePrefixes(c.Networks); err != nil {
@@ -120,7 +134,8 @@ func (c NetguardConfig) detectConfig(networks []netip.Prefix, quiet time.Duratio
 	if end == 0 {
 		end = quiet
 	}
-	return detect.Config{Networks: networks, TriggerDelay: d.TriggerDelay, ExportDelay: d.ExportDelay, EndAfter: end,
+	profiles, _ := d.profiles()
+	return detect.Config{Networks: networks, Profiles: profiles, TriggerDelay: d.TriggerDelay, ExportDelay: d.ExportDelay, EndAfter: end,
 		BaselineHalfLife: d.BaselineHalfLife, BaselineDelay: d.BaselineDelay, TopSources: d.TopSources,
 		CarpetBitsV4: d.CarpetBitsV4, CarpetBitsV6: d.CarpetBitsV6}
 }
@@ -206,19 +221,13 @@ func (a *App) wireNetguard(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("netguard.detect: %w", err)
 	}
-	var profiles []string
-	for name := range detect.DefaultProfiles() {
-		if name != detect.ProfileCarpet {
-			profiles = append(profiles, name)
-		}
-	}
-	slices.Sort(profiles)
-	slices.SortStableFunc(profiles, func(x, y string) int { // the default first
-		return boolCmp(x != mitigation.DefaultProfile, y != mitigation.DefaultProfile)
-	})
+	profiles := slices.Clone(cfg.Detect.CustomerProfiles) // "default" first
+	infra, _ := parseInfrastructure(cfg.Detect.Infrastructure)
+	mcfg := cfg.Mitigation // the infrastructure watched by detection is out of the edge's reach too
+	mcfg.Infrastructure = append(slices.Clone(mcfg.Infrastructure), cfg.Detect.Infrastructure...)
 	p.Series = mitigation.NewSeries(cfg.Mitigation.TrafficDelay)
 	metrics := newNetguardMetrics(a)
-	p.Service, err = mitigation.New(cfg.Mitigation, mitigation.Deps{Logger: a.Log, Clock: a.Clock, Store: a.DB.Netguard(),
+	p.Service, err = mitigation.New(mcfg, mitigation.Deps{Logger: a.Log, Clock: a.Clock, Store: a.DB.Netguard(),
 		Notify: a.Notify, Policy: a.Cfg.Policy, Directory: dir, Profiles: profiles,
 		Track:   func(ip netip.Addr, profile string) { p.Watch.Track(ip, profile) },
 		Wake:    func() { p.Edge.Wake() },
@@ -226,7 +235,8 @@ func (a *App) wireNetguard(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Watch = mitigation.NewWatch(p.Service, p.Detector, p.Series, mitigation.WatchConfig{Refresh: cfg.Refresh, Every: cfg.Tick})
+	p.Watch = mitigation.NewWatch(p.Service, p.Detector, p.Series, mitigation.WatchConfig{Refresh: cfg.Refresh, Every: cfg.Tick,
+		Infrastructure: infra, InfrastructureProfile: cfg.Detect.InfrastructureProfile})
 	if cfg.BGP.Enabled() && a.Cfg.Has("edge") {
 		passwords := map[netip.Addr]string{}
 		for _, peer := range cfg.BGP.Peers {
@@ -260,16 +270,6 @@ func (a *App) wireNetguard(ctx context.Context) error {
 	a.Runner.Handle(mitigation.JobPrune, p.Service.HandlePrune)
 	a.Runner.Periodic(mitigation.JobPrune, cfg.PruneEvery)
 	return nil
-}
-
-func boolCmp(x, y bool) int {
-	switch {
-	case x == y:
-		return 0
-	case !x:
-		return -1
-	}
-	return 1
 }
 
 // seedNetguard gives the demo IP (the demo server's main address, 198.18.0.10) the pro-use

@@ -61,13 +61,19 @@ func ngCollector(t *testing.T, e *apptest.Env) (*collector.Collector, netip.Addr
 // every record to the detector.
 func ngAttack(t *testing.T, e *apptest.Env, c *collector.Collector, to netip.AddrPort, pps uint64, secs int) {
 	t.Helper()
+	ngFlood(t, e, c, to, netip.MustParseAddr(app.DemoMainIP), pps, secs)
+}
+
+// ngFlood is ngAttack toward target.
+func ngFlood(t *testing.T, e *apptest.Env, c *collector.Collector, to netip.AddrPort, target netip.Addr, pps uint64, secs int) {
+	t.Helper()
 	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	s, err := flowgen.NewSender(flowgen.SenderConfig{Encoder: flowgen.EncoderConfig{Format: flowgen.NetflowV9},
-		Scenarios: []flowgen.ScenarioConfig{{Scenario: flowgen.UDPFlood, Target: netip.MustParsePrefix(app.DemoMainIP + "/32"),
+		Scenarios: []flowgen.ScenarioConfig{{Scenario: flowgen.UDPFlood, Target: netip.PrefixFrom(target, target.BitLen()),
 			PPS: pps, SamplingRate: 100, Seed: 7}}, Duration: time.Duration(secs) * time.Second},
 		flowgen.SenderDeps{Clock: e.Clock, Writer: conn})
 	if err != nil {

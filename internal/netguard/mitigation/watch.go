@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,6 +29,8 @@ type Watch struct {
 	log     *slog.Logger
 	refresh time.Duration
 	every   time.Duration
+	infra   []netip.Addr
+	infraP  string
 
 	mu          sync.Mutex // serialises Tick; guards the fields below
 	tracked     map[netip.Addr]string
@@ -44,6 +47,11 @@ type WatchConfig struct {
 	// just after them: the detector judges a second once it ends and again as late records
 	// change it.
 	Every time.Duration
+	// Infrastructure lists the host's own IPs the detector watches besides the directory's,
+	// with InfrastructureProfile ("default" when empty). Their attacks are reported; the edge's
+	// guard rails keep rules off them.
+	Infrastructure        []netip.Addr
+	InfrastructureProfile string
 }
 
 // NewWatch returns the loop feeding det and series for s.
@@ -54,7 +62,11 @@ func NewWatch(s *Service, det *detect.Detector, series *Series, cfg WatchConfig)
 	if cfg.Every <= 0 {
 		cfg.Every = time.Second
 	}
+	if cfg.InfrastructureProfile == "" {
+		cfg.InfrastructureProfile = DefaultProfile
+	}
 	return &Watch{svc: s, det: det, series: series, clock: s.deps.Clock, refresh: cfg.Refresh, every: cfg.Every,
+		infra: slices.Clone(cfg.Infrastructure), infraP: cfg.InfrastructureProfile,
 		log: s.deps.Logger.With(logkey.Component, "netguard/watch"), tracked: map[netip.Addr]string{}}
 }
 
@@ -161,6 +173,15 @@ func (w *Watch) refreshIPs(ctx context.Context) error {
 		ips = append(ips, o.IP)
 		if cur, ok := w.tracked[o.IP]; !ok || cur != p {
 			w.track(o.IP, p)
+		}
+	}
+	for _, ip := range w.infra {
+		if keep[ip] {
+			continue // a customer's after all
+		}
+		keep[ip] = true
+		if cur, ok := w.tracked[ip]; !ok || cur != w.infraP {
+			w.track(ip, w.infraP)
 		}
 	}
 	for ip := range w.tracked {
