@@ -212,7 +212,7 @@ func (s *Service) Select(ctx context.Context, prefix string, in Request) (Select
 		if p, ok := sel.Plan.PriceFor(in.DurationMonths); ok {
 			sel.Price = p
 		} else {
-			v.Add(f("durationMonths"), "is not a rental duration offered for this plan ("+joinInts(durationsOf(sel.Plan))+" months)")
+			v.Add(f("durationMonths"), "is not a rental duration offered for this plan; months offered: "+joinInts(durationsOf(sel.Plan)))
 		}
 		if in.OSImage == "" {
 			v.Add(f("osImage"), "is required")
@@ -285,7 +285,7 @@ type NewPrice struct {
 // copies its prices), orders placed after use it.
 func (s *Service) SetPrice(ctx context.Context, actor account.Actor, in NewPrice) (Price, error) {
 	var v errs.Validator
-	v.Check(slices.Contains(s.deps.Durations, in.DurationMonths), "durationMonths", "is not a rental duration offered ("+joinInts(s.deps.Durations)+")")
+	v.Check(slices.Contains(s.deps.Durations, in.DurationMonths), "durationMonths", "is not a rental duration offered; months offered: "+joinInts(s.deps.Durations))
 	v.Check(in.SetupCents >= 0 && in.SetupCents <= 100_000_00, "setupCents", "must be between 0 and 10000000")
 	v.Check(in.RecurringCents > 0 && in.RecurringCents <= 100_000_00, "recurringCents", "must be between 1 and 10000000")
 	if in.Currency == "" {

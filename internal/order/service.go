@@ -230,7 +230,7 @@ func (s *Service) Create(ctx context.Context, actor account.Actor, cust account.
 		v.Add("items", "one server per order: place one order per server")
 	}
 	if len(in.Items) == 1 && len(in.Items[0].Options) > s.cfg.MaxOptions {
-		v.Add("items[0].options", fmt.Sprintf("at most %d options", s.cfg.MaxOptions))
+		v.Add("items[0].options", fmt.Sprintf("too many options; at most %d", s.cfg.MaxOptions))
 	}
 	var sel catalog.Selection
 	if len(in.Items) == 1 {
@@ -263,7 +263,7 @@ func (s *Service) Create(ctx context.Context, actor account.Actor, cust account.
 				for i, d := range sel.Plan.Datacenters {
 					names[i] = d.Datacenter
 				}
-				v.Add("items[0].datacenter", "is not a datacenter of this plan (one of: "+strings.Join(names, ", ")+"; or none for any)")
+				v.Add("items[0].datacenter", "is not a datacenter of this plan; choose none (any) or one of: "+strings.Join(names, ", "))
 			}
 		}
 	}

@@ -42,7 +42,7 @@ func TestCommercePages(t *testing.T) {
 	bad.Set("vat_number", "XX")
 	p := c.post("/orders", bad)
 	p.is(t, http.StatusUnprocessableEntity)
-	p.has(t, `<p class="field-error">must be between 1 and 16</p>`, `<p class="field-error">must be a valid EU VAT number`)
+	p.has(t, `<p class="field-error">doit être compris entre 1 et 16</p>`, `<p class="field-error">doit être un numéro de TVA intracommunautaire valide`)
 	vals.Del("preview")
 	p = c.post("/orders", vals)
 	if p.status != http.StatusSeeOther || !orderLink.MatchString(p.location) {

@@ -55,6 +55,12 @@ func (fmtr) Date(t time.Time, lang string) string {
 	return t.UTC().Format("02/01/2006")
 }
 
+// commerceFieldPrefixes are the field messages of catalogue, orders and payments that end with a
+// value; the catalogue holds each as "field.<prefix>%s".
+var commerceFieldPrefixes = []string{"must be between 1 and ", "needs the option ", "must be a VAT number of ", "too many options; at most ",
+	"is not a rental duration offered for this plan; months offered: ", "is not a rental duration offered; months offered: ",
+	"is not a datacenter of this plan; choose none (any) or one of: ", "must be one of "}
+
 // commerceFlashes are the success messages of the commerce pages (?flash=).
 var commerceFlashes = []string{"order_paid", "payment_started", "transfer_started", "order_cancelled", "order_refunded",
 	"order_withdrawn", "payment_confirmed", "price_saved", "stock_saved", "order_delivered", "payment_declined",

@@ -252,7 +252,7 @@ func (u *ui) showError(p *page, err error) {
 
 // fieldPrefixes are the field messages of the domain that end with a value, such as
 // `unknown scope "x"`; the catalogue holds them as "field.<prefix>%s".
-var fieldPrefixes = []string{"you do not hold scope ", "unknown scope "}
+var fieldPrefixes = append([]string{"you do not hold scope ", "unknown scope "}, commerceFieldPrefixes...)
 
 // fieldText translates a field message of the domain (English) when the catalogue knows it.
 func (u *ui) fieldText(lang, msg string) string {
