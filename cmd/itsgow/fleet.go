@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// cmdFleet is `itsgow servers` and `itsgow server show|reinstall|reboot|rescue|task ID`.
+// cmdFleet is `itsgow servers` and `itsgow server show|reinstall|reboot|rescue|console|task ID`.
 func cmdFleet(ctx context.Context, args []string, stdout io.Writer, environ []string) error {
 	rest, jsonOut := jsonFlag(args)
 	c, err := newAPIClient(environ)
@@ -23,7 +23,7 @@ func cmdFleet(ctx context.Context, args []string, stdout io.Writer, environ []st
 		return serversList(ctx, c, stdout, jsonOut)
 	}
 	if len(rest) < 3 {
-		return usageError{"server show|reinstall|reboot|rescue|task ID [flags]"}
+		return usageError{"server show|reinstall|reboot|rescue|console|task ID [flags]"}
 	}
 	sub, id, flags := rest[1], rest[2], rest[3:]
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
@@ -73,12 +73,14 @@ func cmdFleet(ctx context.Context, args []string, stdout io.Writer, environ []st
 		if err := c.do(ctx, method, "/servers/"+id+"/rescue", nil, &raw); err != nil {
 			return err
 		}
+	case "console":
+		return serverConsole(ctx, c, stdout, id, flags, jsonOut)
 	case "task":
 		if err := c.do(ctx, "GET", "/tasks/"+id, nil, &raw); err != nil {
 			return err
 		}
 	default:
-		return usageError{"server: show, reinstall, reboot, rescue or task"}
+		return usageError{"server: show, reinstall, reboot, rescue, console or task"}
 	}
 	if jsonOut {
 		return printJSON(stdout, raw)
@@ -177,4 +179,55 @@ func printTask(stdout io.Writer, raw json.RawMessage) error {
 		fmt.Fprintln(stdout, "credentials: shown once in the interface (or POST /api/v1/tasks/ID/credentials)")
 	}
 	return nil
+}
+
+type consoleView struct {
+	Kind         string    `json:"kind"`
+	ConnectTypes []string  `json:"connectTypes"`
+	URL          string    `json:"url"`
+	Username     string    `json:"username"`
+	Password     string    `json:"password"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+}
+
+// serverConsole is `itsgow server console ID [--show|--close]`: open a time-limited BMC console
+// (its password is printed once), show the live one, or close it now.
+func serverConsole(ctx context.Context, c *apiClient, stdout io.Writer, id string, flags []string, jsonOut bool) error {
+	fs := flag.NewFlagSet("server console", flag.ContinueOnError)
+	show := fs.Bool("show", false, "show the live console session (without its password)")
+	closeIt := fs.Bool("close", false, "close the console now: its credential is revoked")
+	if err := fs.Parse(flags); err != nil || (*show && *closeIt) {
+		return usageError{"server console ID [--show | --close]"}
+	}
+	var raw json.RawMessage
+	switch {
+	case *closeIt:
+		if err := c.do(ctx, "DELETE", "/servers/"+id+"/console", nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "console closed; its credential is being revoked")
+		return nil
+	case *show:
+		if err := c.do(ctx, "GET", "/servers/"+id+"/console", nil, &raw); err != nil {
+			return err
+		}
+	default:
+		if err := c.do(ctx, "POST", "/servers/"+id+"/console", nil, &raw); err != nil {
+			return err
+		}
+	}
+	if jsonOut {
+		return printJSON(stdout, raw)
+	}
+	var v consoleView
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "kind\t%s (%s)\nurl\t%s\nusername\t%s\n", v.Kind, strings.Join(v.ConnectTypes, ", "), v.URL, v.Username)
+	if v.Password != "" {
+		fmt.Fprintf(tw, "password\t%s\t(shown once)\n", v.Password)
+	}
+	fmt.Fprintf(tw, "expires\t%s\t(the credential is revoked then)\n", v.ExpiresAt.UTC().Format(time.RFC3339))
+	return tw.Flush()
 }

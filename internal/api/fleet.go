@@ -39,8 +39,12 @@ func (a *API) fleetRoutes() []Route {
 			access: user, Scope: sw, Reply: TaskDTO{}, Status: 202, handle: a.rescue},
 		{Method: "DELETE", Path: "/servers/{id}/rescue", Summary: "Leave rescue mode: boot the disk again", Tag: "servers",
 			access: user, Scope: sw, Reply: TaskDTO{}, Status: 202, handle: a.exitRescue},
-		{Method: "POST", Path: "/servers/{id}/console", Summary: "Open a time-limited console of the BMC", Tag: "servers",
+		{Method: "POST", Path: "/servers/{id}/console", Summary: "Open a time-limited BMC console (its password is shown once; 409 console_open while one is live)", Tag: "servers",
 			access: user, Scope: sw, Reply: ConsoleDTO{}, Status: 201, handle: a.console},
+		{Method: "GET", Path: "/servers/{id}/console", Summary: "The live console session, without its password (404 no_console)", Tag: "servers",
+			access: user, Scope: sr, Reply: ConsoleDTO{}, Status: 200, handle: a.getConsole},
+		{Method: "DELETE", Path: "/servers/{id}/console", Summary: "Close the console now: its BMC credential is revoked", Tag: "servers",
+			access: user, Scope: sw, Status: 204, handle: a.closeConsole},
 		{Method: "GET", Path: "/servers/{id}/tasks", Summary: "The server's tasks, newest first", Tag: "servers",
 			access: user, Scope: sr, Reply: Page[TaskDTO]{}, Status: 200, handle: a.serverTasks},
 		{Method: "GET", Path: "/tasks/{id}", Summary: "A task with its progress", Tag: "servers",
@@ -182,10 +186,26 @@ type CredentialsDTO struct {
 	Password string `json:"password"`
 }
 
-// ConsoleDTO is a console session.
+// ConsoleDTO is a console session: reach url with username and password (given only when the
+// session opens) until expiresAt, when the credential is revoked.
 type ConsoleDTO struct {
-	URL       string    `json:"url"`
-	ExpiresAt time.Time `json:"expiresAt"`
+	ID           int64     `json:"id"`
+	Kind         string    `json:"kind"`
+	ConnectTypes []string  `json:"connectTypes"`
+	URL          string    `json:"url"`
+	Username     string    `json:"username"`
+	Password     string    `json:"password,omitempty"`
+	OpenedAt     time.Time `json:"openedAt"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+}
+
+func consoleDTO(c fleet.ConsoleSession, password fleet.Secret) ConsoleDTO {
+	types := c.ConnectTypes
+	if types == nil {
+		types = []string{}
+	}
+	return ConsoleDTO{ID: int64(c.ID), Kind: string(c.Kind), ConnectTypes: types, URL: c.URL, Username: c.Username,
+		Password: string(password), OpenedAt: c.OpenedAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}
 }
 
 // IncidentDTO is an incident or intervention request.
@@ -628,7 +648,31 @@ func (a *API) console(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpserver.WriteJSON(w, http.StatusCreated, ConsoleDTO{URL: c.URL, ExpiresAt: c.ExpiresAt})
+	return httpserver.WriteJSON(w, http.StatusCreated, consoleDTO(c.ConsoleSession, c.Password))
+}
+
+func (a *API) getConsole(w http.ResponseWriter, r *http.Request) error {
+	id, err := serverID(r)
+	if err != nil {
+		return err
+	}
+	c, err := a.fl().CurrentConsole(r.Context(), customerOf(r), id)
+	if err != nil {
+		return err
+	}
+	return httpserver.WriteJSON(w, http.StatusOK, consoleDTO(c, ""))
+}
+
+func (a *API) closeConsole(w http.ResponseWriter, r *http.Request) error {
+	id, err := serverID(r)
+	if err != nil {
+		return err
+	}
+	if err := a.fl().CloseConsole(r.Context(), httpserver.Actor(r), customerOf(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func (a *API) serverTasks(w http.ResponseWriter, r *http.Request) error {

@@ -143,6 +143,7 @@ func (a *App) wireFleet(ctx context.Context) error {
 	r.Handle(fleet.JobInspect, s.HandleInspect)
 	r.Handle(fleet.JobPower, s.HandlePower)
 	r.Handle(fleet.JobWipe, s.HandleWipe)
+	r.Handle(fleet.JobConsoleRevoke, s.HandleConsoleRevoke)
 	r.Handle(fleet.JobObserve, s.HandleObserve)
 	r.Handle(fleet.JobDelivered, s.HandleDelivered)
 	r.Handle(fleet.JobDeliver, s.HandleDeliver)

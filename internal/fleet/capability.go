@@ -35,14 +35,37 @@ type InventoryGetter interface {
 	Inventory(ctx context.Context) (Inventory, error)
 }
 
-// ConsoleOpener opens a time-limited remote console (KVM or serial over LAN). It is optional:
-// many drivers cannot hand out a console URL.
+// ConsoleOpener opens a remote console (KVM over IP or serial over LAN) for a customer: the
+// driver reads what console the BMC offers and creates a short-lived BMC credential for it, which
+// it returns with the console. It is optional: a BMC without a console cannot offer it, and the
+// driver answers ErrUnsupported.
 type ConsoleOpener interface {
 	OpenConsole(ctx context.Context, ttl time.Duration) (Console, error)
 }
 
-// Console is a console session the BMC opened: URL is valid until ExpiresAt.
+// ConsoleCloser revokes a console OpenConsole opened, from its Ref: the credential is removed
+// and the sessions it opened are ended. Revoking one that is already gone succeeds.
+type ConsoleCloser interface {
+	CloseConsole(ctx context.Context, ref string) error
+}
+
+// ConsoleKind is the kind of console a BMC offers.
+type ConsoleKind string
+
+// Console kinds.
+const (
+	ConsoleGraphical ConsoleKind = "graphical" // KVM over IP in the BMC's web interface
+	ConsoleSerial    ConsoleKind = "serial"    // serial over LAN (IPMI SOL, SSH to the BMC)
+)
+
+// Console is a console session the BMC opened: reach URL with Username and Password until
+// ExpiresAt; Ref is what CloseConsole needs to revoke it, never shown to the customer.
 type Console struct {
-	URL       string
-	ExpiresAt time.Time
+	Kind         ConsoleKind
+	ConnectTypes []string // as the BMC names them: KVMIP, SSH, IPMI, Telnet, Simulated
+	URL          string
+	Username     string
+	Password     Secret
+	ExpiresAt    time.Time
+	Ref          string
 }

@@ -40,6 +40,7 @@ type env struct {
 	customer account.Account
 	up       sync.Map
 	staff    account.Account
+	restart  func() // a new service and job runner on the same store, lab and clock
 }
 
 // testDrivers opens simlab machines through the lab and redfish ones over HTTP.
@@ -163,23 +164,27 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 		o.mod(&fcfg)
 	}
 	e.drivers = &testDrivers{lab: e.lab, rf: map[string]*redfish.Driver{}}
-	e.svc, err = fleet.New(fcfg, fleet.Deps{Logger: discard, Clock: e.clk, Store: db.Fleet(), Notify: n, Policy: policy.Default(),
-		Drivers: e.drivers, Provisioner: labProvisioner{e.lab}, Prober: labProber{lab: e.lab, up: &e.up}, Listener: e.listener, Sealer: sealer})
-	must(t, err)
-	jcfg := jobs.DefaultConfig()
-	if o.workers > 0 {
-		jcfg.Workers = o.workers
-	}
-	e.runner, err = jobs.New(jcfg, jobs.Deps{Logger: discard, Clock: e.clk, Store: db.Jobs(), Name: "test"})
-	must(t, err)
-	for kind, h := range map[string]jobs.Handler{fleet.JobDeploy: e.svc.HandleDeploy, fleet.JobInspect: e.svc.HandleInspect,
-		fleet.JobPower: e.svc.HandlePower, fleet.JobWipe: e.svc.HandleWipe, fleet.JobObserve: e.svc.HandleObserve,
-		fleet.JobDelivered: e.svc.HandleDelivered, fleet.JobDeliver: e.svc.HandleDeliver} {
-		if o.wrap != nil {
-			h = o.wrap(kind, h)
+	e.restart = func() {
+		var err error
+		e.svc, err = fleet.New(fcfg, fleet.Deps{Logger: discard, Clock: e.clk, Store: db.Fleet(), Notify: n, Policy: policy.Default(),
+			Drivers: e.drivers, Provisioner: labProvisioner{e.lab}, Prober: labProber{lab: e.lab, up: &e.up}, Listener: e.listener, Sealer: sealer})
+		must(t, err)
+		jcfg := jobs.DefaultConfig()
+		if o.workers > 0 {
+			jcfg.Workers = o.workers
 		}
-		e.runner.Handle(kind, h)
+		e.runner, err = jobs.New(jcfg, jobs.Deps{Logger: discard, Clock: e.clk, Store: db.Jobs(), Name: "test"})
+		must(t, err)
+		for kind, h := range map[string]jobs.Handler{fleet.JobDeploy: e.svc.HandleDeploy, fleet.JobInspect: e.svc.HandleInspect,
+			fleet.JobPower: e.svc.HandlePower, fleet.JobWipe: e.svc.HandleWipe, fleet.JobObserve: e.svc.HandleObserve,
+			fleet.JobDelivered: e.svc.HandleDelivered, fleet.JobDeliver: e.svc.HandleDeliver, fleet.JobConsoleRevoke: e.svc.HandleConsoleRevoke} {
+			if o.wrap != nil {
+				h = o.wrap(kind, h)
+			}
+			e.runner.Handle(kind, h)
+		}
 	}
+	e.restart()
 	p1, _ := fleet.ParsePool("198.18.0.0/16")
 	p2, _ := fleet.ParsePool("2001:db8:1000::/48")
 	must(t, e.svc.EnsurePools(ctx, []fleet.Pool{p1, p2}))

@@ -13,8 +13,8 @@ var ErrNoAddress = errs.Coded(errs.Unavailable, "no_address", "no free address i
 
 // allocate gives srv one address (IPv4 pools) or one /64 (IPv6 pools) of kind from the pools
 // of its datacenter: the lowest never-used index, else the address whose quarantine ended
-// first. The pool row lock serialises allocations; the UNIQUE constraint on the address is the
-// guarantee that none is ever given twice.
+// first. Concurrent allocations claim different indexes (ClaimSlot) instead of waiting for each
+// other; the UNIQUE constraint on the address is the guarantee that none is ever given twice.
 func (s *Service) allocate(ctx context.Context, tx Tx, srv Server, v4 bool, kind IPKind, now time.Time) (IP, error) {
 	pools, err := tx.Pools(ctx)
 	if err != nil {
@@ -24,12 +24,9 @@ func (s *Service) allocate(ctx context.Context, tx Tx, srv Server, v4 bool, kind
 		if p.IPv4() != v4 || (p.Datacenter != "" && p.Datacenter != srv.Datacenter) {
 			continue
 		}
-		if err := tx.LockPool(ctx, p.ID); err != nil {
-			return IP{}, err
-		}
 		first, last := p.Range()
 		ip := IP{PoolID: p.ID, ServerID: srv.ID, CustomerID: srv.CustomerID, Kind: kind, State: IPAssigned, AssignedAt: now}
-		n, ok, err := tx.FreeSlot(ctx, p.ID, first, last)
+		n, ok, err := tx.ClaimSlot(ctx, p.ID, first, last)
 		if err != nil {
 			return IP{}, err
 		}

@@ -332,43 +332,6 @@ func (s *Service) Task(ctx context.Context, customer account.ID, id TaskID) (Tas
 	return t, nil
 }
 
-// Console opens a time-limited BMC console for the customer, when the BMC offers one.
-func (s *Service) Console(ctx context.Context, actor account.Actor, customer account.ID, id ServerID) (Console, error) {
-	srv, err := s.OwnServer(ctx, customer, id)
-	if err != nil {
-		return Console{}, err
-	}
-	if srv.State == ServerSuspended {
-		return Console{}, ErrSuspended
-	}
-	if srv.MachineID == 0 || (srv.State != ServerActive && srv.State != ServerRescue) {
-		return Console{}, ErrNotActive
-	}
-	m, err := s.deps.Store.GetMachine(ctx, srv.MachineID)
-	if err != nil {
-		return Console{}, err
-	}
-	drv, err := s.driver(ctx, m)
-	if err != nil {
-		return Console{}, err
-	}
-	co, ok := drv.(ConsoleOpener)
-	if !ok {
-		return Console{}, fmt.Errorf("console: %w", ErrUnsupported)
-	}
-	c, err := co.OpenConsole(ctx, s.cfg.ConsoleTTL)
-	if err != nil {
-		if errs.As(err) == nil {
-			return Console{}, errs.E(errs.Unavailable, "the server's management controller did not open a console", err)
-		}
-		return Console{}, err
-	}
-	err = s.inTx(ctx, func(tx Tx) error {
-		return audit(ctx, tx, s.Now(), actor, "server.console", "server", srv.ID, srv.CustomerID, map[string]any{"expiresAt": c.ExpiresAt})
-	})
-	return c, err
-}
-
 // Suspend suspends a server (unpaid renewal, abuse): the machine is powered off, the server
 // kept. Idempotent.
 func (s *Service) Suspend(ctx context.Context, actor account.Actor, id ServerID, reason string) error {
@@ -412,6 +375,9 @@ func (s *Service) setSuspended(ctx context.Context, actor account.Actor, id Serv
 		srv.State = ServerActive
 		if on {
 			srv.State, action = ServerSuspended, "server.suspend"
+			if _, err := s.closeConsoles(ctx, tx, srv.ID, "server suspended: "+reason, now); err != nil {
+				return err
+			}
 		}
 		srv.UpdatedAt = now
 		if err := tx.UpdateServer(ctx, srv); err != nil {
@@ -496,6 +462,9 @@ func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, 
 // (a job boots the wipe image), the server is terminated.
 func (s *Service) release(ctx context.Context, tx Tx, srv *Server, actor account.Actor, reason string, now time.Time) error {
 	if _, err := tx.ReleaseIPs(ctx, srv.ID, now, now.Add(s.deps.Policy.IPQuarantine)); err != nil {
+		return err
+	}
+	if _, err := s.closeConsoles(ctx, tx, srv.ID, "server terminated", now); err != nil {
 		return err
 	}
 	if srv.MachineID != 0 {

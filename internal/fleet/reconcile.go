@@ -75,6 +75,7 @@ type ReconcileStats struct {
 	RescueEnded int
 	Terminated  int
 	Notified    int
+	Consoles    int // console credentials whose revocation was (re)enqueued
 }
 
 // HandleReconcile is the periodic job of the reconcile loop.
@@ -86,7 +87,8 @@ func (s *Service) HandleReconcile(ctx context.Context, _ jobs.Job) error {
 // Reconcile runs one pass: it closes the gap between desired and observed machine state
 // (through jobs), ends deploys past policy.deploy_timeout, completes installs that answer,
 // reserves machines for servers waiting for stock, ends forgotten rescues and due terminations,
-// and tells customers whose repair exceeds policy.usual_repair_time.
+// tells customers whose repair exceeds policy.usual_repair_time, and revokes the credentials of
+// console sessions that ended.
 func (s *Service) Reconcile(ctx context.Context) (ReconcileStats, error) {
 	var st ReconcileStats
 	now := s.Now()
@@ -162,6 +164,9 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileStats, error) {
 	n, err := s.notifyLongRepairs(ctx, now)
 	st.Notified = n
 	if err != nil {
+		list = append(list, err)
+	}
+	if st.Consoles, err = s.revokeDueConsoles(ctx, now); err != nil {
 		list = append(list, err)
 	}
 	return st, errors.Join(list...)

@@ -44,6 +44,12 @@ type Reader interface {
 	// IncidentsToNotify lists open incidents on servers not yet told that the repair is long.
 	IncidentsToNotify(ctx context.Context, openedBefore time.Time, limit int) ([]Incident, error)
 	Interventions(ctx context.Context, machine MachineID, server ServerID, limit int) ([]Intervention, error)
+	GetConsole(ctx context.Context, id ConsoleID) (ConsoleSession, error)
+	// ConsolesOf lists a server's console sessions, newest first.
+	ConsolesOf(ctx context.Context, id ServerID, limit int) ([]ConsoleSession, error)
+	// ConsolesToRevoke lists sessions closed, or expired at or before now, whose credential
+	// is not revoked yet.
+	ConsolesToRevoke(ctx context.Context, now time.Time, limit int) ([]ConsoleSession, error)
 	GetMaintenance(ctx context.Context, id MaintenanceID) (Maintenance, error)
 	ListMaintenances(ctx context.Context, f MaintenanceFilter) ([]Maintenance, error)
 }
@@ -75,13 +81,12 @@ type Tx interface {
 	LockServer(ctx context.Context, id ServerID) (Server, error)
 
 	InsertPool(ctx context.Context, p *Pool) error
-	// LockPool serialises allocations in a pool (PostgreSQL row lock; SQLite has one writer).
-	LockPool(ctx context.Context, id int64) error
-	// FreeSlot returns the lowest index in [first, last] that no row holds; ok is false when
-	// every index has a row.
-	FreeSlot(ctx context.Context, pool int64, first, last int64) (n int64, ok bool, err error)
+	// ClaimSlot returns an index in [first, last] that no row holds and no other running
+	// transaction has claimed, the lowest one as far as concurrency allows; the claim lasts until
+	// the transaction ends. ok is false when every index is taken.
+	ClaimSlot(ctx context.Context, pool int64, first, last int64) (n int64, ok bool, err error)
 	// ReusableIP returns the quarantined address of the pool whose quarantine ended first, at
-	// or before now (NotFound when none).
+	// or before now, skipping those other running transactions are reusing (NotFound when none).
 	ReusableIP(ctx context.Context, pool int64, now time.Time) (IP, error)
 	// InsertIP stores a new assignment; Conflict when the address is taken (the constraint).
 	InsertIP(ctx context.Context, ip *IP) error
@@ -101,6 +106,8 @@ type Tx interface {
 	// shown already.
 	RevealSecret(ctx context.Context, id TaskID, at time.Time) (SecretRecord, error)
 
+	InsertConsole(ctx context.Context, c *ConsoleSession) error
+	UpdateConsole(ctx context.Context, c ConsoleSession) error
 	InsertIncident(ctx context.Context, i *Incident) error
 	UpdateIncident(ctx context.Context, i Incident) error
 	InsertIntervention(ctx context.Context, iv *Intervention) error

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"time"
@@ -38,12 +41,53 @@ func (q *Q) Pools(ctx context.Context) ([]fleet.Pool, error) {
 	})
 }
 
-func (q *Q) LockPool(ctx context.Context, id int64) error {
-	if q.db.engine != Postgres {
-		return nil
+// claimWindow is how many indexes past the lowest free one a PostgreSQL claim searches: as many
+// allocations may run at once in one pool without waiting for each other.
+const claimWindow = 4096
+
+// ClaimSlot claims a free index of the pool for the transaction. SQLite has one writer: the
+// lowest free index. PostgreSQL lets concurrent deliveries allocate in parallel: each takes the
+// lowest index that no committed row holds and no other running transaction has claimed
+// (pg_try_advisory_xact_lock on (pool, index), held until the transaction ends, like SELECT
+// ... FOR UPDATE SKIP LOCKED on rows that do not exist yet). After the claim, a new statement
+// checks again that no row holds the index: a transaction that held it and committed released
+// its lock only once its row was visible. Indexes past 2^31 (huge IPv6 pools) fall back to a
+// lock on the pool row.
+func (q *Q) ClaimSlot(ctx context.Context, pool int64, first, last int64) (int64, bool, error) {
+	low, ok, err := q.FreeSlot(ctx, pool, first, last)
+	if err != nil || !ok || q.db.engine != Postgres {
+		return low, ok, err
 	}
-	var got int64
-	return q.scanErr(q.row(ctx, `SELECT id FROM ip_pools WHERE id = ? FOR UPDATE`, id).Scan(&got), "pool")
+	if last > math.MaxInt32 || pool > math.MaxInt32 {
+		var got int64
+		if err := q.scanErr(q.row(ctx, `SELECT id FROM ip_pools WHERE id = ? FOR UPDATE`, pool).Scan(&got), "pool"); err != nil {
+			return 0, false, err
+		}
+		return q.FreeSlot(ctx, pool, first, last)
+	}
+	for from := low; from <= last; {
+		to := min(last, from+claimWindow-1)
+		var n int64
+		err := q.row(ctx, `SELECT free.n FROM (SELECT g.n FROM generate_series(?::bigint, ?::bigint) AS g(n)
+			WHERE NOT EXISTS (SELECT 1 FROM ip_addresses a WHERE a.pool_id = ? AND a.n = g.n) OFFSET 0) free
+			WHERE pg_try_advisory_xact_lock(?::integer, free.n::integer) LIMIT 1`, from, to, pool, pool).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			from = to + 1
+			continue
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		var taken bool
+		if err := q.row(ctx, `SELECT EXISTS (SELECT 1 FROM ip_addresses WHERE pool_id = ? AND n = ?)`, pool, n).Scan(&taken); err != nil {
+			return 0, false, err
+		}
+		if !taken {
+			return n, true, nil
+		}
+		from = n + 1
+	}
+	return 0, false, nil
 }
 
 func (q *Q) FreeSlot(ctx context.Context, pool int64, first, last int64) (int64, bool, error) {
@@ -54,16 +98,21 @@ func (q *Q) FreeSlot(ctx context.Context, pool int64, first, last int64) (int64,
 	if taken == 0 {
 		return first, first <= last, nil
 	}
-	var n *int64
-	err := q.row(ctx, `SELECT MIN(a.n) + 1 FROM ip_addresses a WHERE a.pool_id = ? AND a.n >= ? AND a.n < ?
-		AND NOT EXISTS (SELECT 1 FROM ip_addresses b WHERE b.pool_id = a.pool_id AND b.n = a.n + 1)`, pool, first, last).Scan(&n)
+	// The first gap, in one ordered pass over the index that stops there. (An anti-join on n + 1
+	// is quadratic under the generic plan PostgreSQL caches while the table is small.)
+	var n int64
+	err := q.row(ctx, `SELECT s.n + 1 FROM (SELECT a.n, LEAD(a.n) OVER (ORDER BY a.n) AS nx FROM ip_addresses a
+		WHERE a.pool_id = ? AND a.n >= ? AND a.n <= ?) s WHERE s.nx IS NULL OR s.nx <> s.n + 1 ORDER BY s.n LIMIT 1`, pool, first, last).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
 	if err != nil {
 		return 0, false, err
 	}
-	if n == nil || *n > last {
+	if n > last {
 		return 0, false, nil
 	}
-	return *n, true, nil
+	return n, true, nil
 }
 
 const ipCols = `id, address, pool_id, n, COALESCE(server_id, 0), COALESCE(customer_id, 0), kind, reverse, state, assigned_at, released_at, available_at`
@@ -127,8 +176,12 @@ func (q *Q) IPByAddress(ctx context.Context, address string) (fleet.IP, error) {
 }
 
 func (q *Q) ReusableIP(ctx context.Context, pool int64, now time.Time) (fleet.IP, error) {
+	lock := ""
+	if q.db.engine == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED" // concurrent allocations take different addresses
+	}
 	ip, err := scanIP(q.row(ctx, `SELECT `+ipCols+` FROM ip_addresses WHERE pool_id = ? AND state = 'quarantined' AND available_at <= ?
-		ORDER BY available_at, n LIMIT 1`, pool, ts(now)))
+		ORDER BY available_at, n LIMIT 1`+lock, pool, ts(now)))
 	return ip, q.scanErr(err, "reusable IP")
 }
 

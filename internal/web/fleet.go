@@ -32,6 +32,7 @@ func (u *ui) fleetRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /servers/{id}/rescue", u.wrap(user, "", u.serverRescue(true)))
 	mux.Handle("POST /servers/{id}/rescue/exit", u.wrap(user, "", u.serverRescue(false)))
 	mux.Handle("POST /servers/{id}/console", u.wrap(user, "", u.serverConsole))
+	mux.Handle("POST /servers/{id}/console/close", u.wrap(user, "", u.serverConsoleClose))
 	mux.Handle("POST /servers/{id}/incidents", u.wrap(user, "", u.serverIncident))
 	mux.Handle("POST /servers/{id}/termination", u.wrap(user, "", u.serverTerminate))
 	mux.Handle("POST /tasks/{id}/credentials", u.wrap(user, "", u.taskCredentials))
@@ -94,14 +95,17 @@ func (u *ui) serversPage(w http.ResponseWriter, r *http.Request) error {
 
 // serverData is the server page.
 type serverData struct {
-	Detail      fleet.ServerDetail
-	Images      []string
-	Now         time.Time
-	Target      time.Duration
-	Console     *fleet.Console
-	Credentials *credView
-	Form        map[string]string
-	Kinds       []string
+	Detail          fleet.ServerDetail
+	Images          []string
+	Now             time.Time
+	Target          time.Duration
+	Console         *fleet.ConsoleAccess  // just opened: with its password, shown once
+	LiveConsole     *fleet.ConsoleSession // open before this page
+	ConsoleMinutes  int                   // lifetime of a console
+	ConsolePassword string                // its password in clear (a fleet.Secret prints redacted)
+	Credentials     *credView
+	Form            map[string]string
+	Kinds           []string
 }
 
 func (u *ui) customerOf(r *http.Request) account.ID {
@@ -121,8 +125,17 @@ func (u *ui) serverData(r *http.Request) (serverData, error) {
 	if err != nil {
 		return serverData{}, err
 	}
-	return serverData{Detail: d, Images: u.fl().Config().OSImages, Now: u.fl().Now(), Target: u.fl().Policy().InterventionResponseTarget,
-		Form: map[string]string{}, Kinds: []string{"hardware", "network", "unreachable", "other"}}, nil
+	sd := serverData{Detail: d, Images: u.fl().Config().OSImages, Now: u.fl().Now(), Target: u.fl().Policy().InterventionResponseTarget,
+		Form: map[string]string{}, Kinds: []string{"hardware", "network", "unreachable", "other"},
+		ConsoleMinutes: int(u.fl().Config().ConsoleTTL / time.Minute)}
+	c, err := u.fl().CurrentConsole(r.Context(), u.customerOf(r), fleet.ServerID(id))
+	switch {
+	case err == nil:
+		sd.LiveConsole = &c
+	case errs.KindOf(err) != errs.NotFound:
+		return serverData{}, err
+	}
+	return sd, nil
 }
 
 // serverPage is GET /servers/{id}.
@@ -210,11 +223,24 @@ func (u *ui) serverConsole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d.Console = &c
+	d.Console, d.LiveConsole, d.ConsolePassword = &c, nil, string(c.Password)
 	p := u.newPage(r, "servers", d)
 	p.Here = "/servers/" + r.PathValue("id")
 	u.render(w, r, http.StatusOK, "fleet_server", p)
 	return nil
+}
+
+func (u *ui) serverConsoleClose(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	err = u.fl().CloseConsole(r.Context(), httpserver.Actor(r), u.customerOf(r), fleet.ServerID(id))
+	if err == nil || errs.KindOf(err) == errs.NotFound && errs.As(err) != nil && errs.As(err).Code == fleet.ErrNoConsole.Code {
+		u.redirect(w, r, "/servers/"+r.PathValue("id")+"#power")
+		return nil
+	}
+	return u.serverAgain(w, r, err, nil)
 }
 
 func (u *ui) serverIncident(w http.ResponseWriter, r *http.Request) error {

@@ -44,7 +44,12 @@ func fixtureServerDetail() fleet.ServerDetail {
 
 func fleetServerData() serverData {
 	return serverData{Detail: fixtureServerDetail(), Images: []string{"debian-12", "debian-13"}, Now: fixedTime, Target: 2 * time.Hour,
-		Form: map[string]string{}, Kinds: []string{"hardware", "network", "unreachable", "other"}}
+		Form: map[string]string{}, Kinds: []string{"hardware", "network", "unreachable", "other"}, ConsoleMinutes: 15}
+}
+
+func fixtureConsole() fleet.ConsoleSession {
+	return fleet.ConsoleSession{ID: 7, ServerID: 1, Kind: fleet.ConsoleGraphical, ConnectTypes: []string{"KVMIP"},
+		URL: "https://198.19.0.3/", Username: "itsc1a2b3c4d", OpenedAt: fixedTime, ExpiresAt: fixedTime.Add(15 * time.Minute)}
 }
 
 // fleetFixtures are the fleet's pages in TestPagesGolden.
@@ -63,7 +68,14 @@ func fleetFixtures() []fixture {
 		{"fleet_server-credentials", "fleet_server", func() *page {
 			d := fleetServerData()
 			d.Credentials = &credView{Username: "root", Password: "FIXTUREpassword234"}
-			d.Console = &fleet.Console{URL: "https://console.simlab.invalid/SIM-RBX1-0003?token=ab", ExpiresAt: fixedTime.Add(15 * time.Minute)}
+			d.Console = &fleet.ConsoleAccess{ConsoleSession: fixtureConsole(), Password: "FIXTUREconsole42"}
+			d.ConsolePassword = "FIXTUREconsole42"
+			return as(cust, "servers", "/servers/1", d)
+		}, nil},
+		{"fleet_server-console", "fleet_server", func() *page {
+			d := fleetServerData()
+			c := fixtureConsole()
+			d.LiveConsole = &c
 			return as(cust, "servers", "/servers/1", d)
 		}, nil},
 		{"fleet_server-error", "fleet_server", func() *page {

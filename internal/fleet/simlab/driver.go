@@ -21,6 +21,7 @@ var (
 	_ fleet.VirtualMediaInserter = (*Driver)(nil)
 	_ fleet.InventoryGetter      = (*Driver)(nil)
 	_ fleet.ConsoleOpener        = (*Driver)(nil)
+	_ fleet.ConsoleCloser        = (*Driver)(nil)
 )
 
 // Driver is the simulated BMC of one machine. Every call counts as one BMC call for injected
@@ -116,7 +117,8 @@ func (d *Driver) Inventory(ctx context.Context) (fleet.Inventory, error) {
 	return inv, err
 }
 
-// OpenConsole hands out a console URL on the BMC address, valid for ttl of lab time.
+// OpenConsole hands out a simulated KVM console on the BMC address with its own credential,
+// valid for ttl of lab time; CloseConsole revokes the credential.
 func (d *Driver) OpenConsole(ctx context.Context, ttl time.Duration) (fleet.Console, error) {
 	if ttl <= 0 {
 		return fleet.Console{}, errs.Errorf(errs.Invalid, "the console lifetime must be positive, got %s", ttl)
@@ -126,11 +128,26 @@ func (d *Driver) OpenConsole(ctx context.Context, ttl time.Duration) (fleet.Cons
 		m.consoles++
 		h := fnv.New64a()
 		_, _ = h.Write([]byte(m.spec.Serial + "/" + strconv.Itoa(m.consoles) + "/" + now.UTC().Format(time.RFC3339Nano)))
+		token := hex.EncodeToString(h.Sum(nil))
+		user := "console" + strconv.Itoa(m.consoles)
+		if m.consoleUsers == nil {
+			m.consoleUsers = map[string]string{}
+		}
+		m.consoleUsers[user] = token
 		c = fleet.Console{
-			URL:       "https://console.simlab.invalid/" + url.PathEscape(m.spec.Serial) + "?token=" + hex.EncodeToString(h.Sum(nil)),
-			ExpiresAt: now.Add(ttl),
+			Kind: fleet.ConsoleGraphical, ConnectTypes: []string{"Simulated"},
+			URL:      "https://console.simlab.invalid/" + url.PathEscape(m.spec.Serial) + "?token=" + token,
+			Username: user, Password: fleet.Secret(token[:12]), ExpiresAt: now.Add(ttl), Ref: user,
 		}
 		return nil
 	})
 	return c, err
+}
+
+// CloseConsole revokes the console credential ref (a username); an unknown one is gone already.
+func (d *Driver) CloseConsole(ctx context.Context, ref string) error {
+	return d.call(ctx, "console close", func(m *machine, _ time.Time) error {
+		delete(m.consoleUsers, ref)
+		return nil
+	})
 }

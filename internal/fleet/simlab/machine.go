@@ -2,6 +2,7 @@ package simlab
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"path"
 	"slices"
@@ -46,6 +47,7 @@ type Machine struct {
 	InstallEnds    time.Time
 	Failure        string // why the machine is in PhaseFailed
 	Inventory      fleet.Inventory
+	Consoles       []string // usernames of the console credentials not revoked yet, sorted
 }
 
 // machine is the mutable state behind a Machine. The Lab's mutex guards it.
@@ -72,7 +74,8 @@ type machine struct {
 	diskFailed      bool           // a disk has failed: it is gone from the inventory
 	powerStuck      bool
 
-	consoles int // consoles opened, for distinct tokens
+	consoles     int               // consoles opened, for distinct tokens
+	consoleUsers map[string]string // console credentials not revoked yet: username -> password
 }
 
 // settle completes the install if its end has come.
@@ -269,5 +272,6 @@ func (m *machine) snapshot() Machine {
 		InstallEnds:    m.installEnd,
 		Failure:        m.failure,
 		Inventory:      m.inventory(),
+		Consoles:       slices.Sorted(maps.Keys(m.consoleUsers)),
 	}
 }

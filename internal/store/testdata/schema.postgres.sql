@@ -71,6 +71,21 @@ column catalog_ranges.position: integer NO 0
 column catalog_ranges.support_level: text NO 
 column catalog_stock.free: integer NO 0
 column catalog_stock.plan_code: text NO 
+column console_sessions.close_reason: text NO ''::text
+column console_sessions.closed_at: timestamp with time zone YES 
+column console_sessions.connect_types: text NO ''::text
+column console_sessions.customer_id: bigint NO 
+column console_sessions.expires_at: timestamp with time zone NO 
+column console_sessions.id: bigint NO 
+column console_sessions.kind: text NO 
+column console_sessions.machine_id: bigint NO 
+column console_sessions.opened_at: timestamp with time zone NO 
+column console_sessions.ref: text NO ''::text
+column console_sessions.revoke_error: text NO ''::text
+column console_sessions.revoked_at: timestamp with time zone YES 
+column console_sessions.server_id: bigint NO 
+column console_sessions.url: text NO ''::text
+column console_sessions.username: text NO ''::text
 column contract_extensions.contract_id: bigint NO 
 column contract_extensions.extended_at: timestamp with time zone NO 
 column contract_extensions.payment_id: bigint YES 
@@ -491,6 +506,10 @@ constraint catalog_ranges.catalog_ranges_pkey: PRIMARY KEY (code)
 constraint catalog_stock.catalog_stock_free_check: CHECK ((free >= 0))
 constraint catalog_stock.catalog_stock_pkey: PRIMARY KEY (plan_code)
 constraint catalog_stock.catalog_stock_plan_code_fkey: FOREIGN KEY (plan_code) REFERENCES catalog_plans(code)
+constraint console_sessions.console_sessions_kind_check: CHECK ((kind = ANY (ARRAY['graphical'::text, 'serial'::text])))
+constraint console_sessions.console_sessions_machine_id_fkey: FOREIGN KEY (machine_id) REFERENCES machines(id)
+constraint console_sessions.console_sessions_pkey: PRIMARY KEY (id)
+constraint console_sessions.console_sessions_server_id_fkey: FOREIGN KEY (server_id) REFERENCES servers(id)
 constraint contract_extensions.contract_extensions_contract_id_fkey: FOREIGN KEY (contract_id) REFERENCES contracts(id)
 constraint contract_extensions.contract_extensions_pkey: PRIMARY KEY (contract_id, term_no)
 constraint contract_extensions.contract_extensions_renewal_id_fkey: FOREIGN KEY (renewal_id) REFERENCES renewals(id)
@@ -630,6 +649,9 @@ index catalog_prices.catalog_prices_pkey: CREATE UNIQUE INDEX catalog_prices_pke
 index catalog_prices.catalog_prices_plan: CREATE INDEX catalog_prices_plan ON catalog_prices USING btree (plan_code, duration_months, valid_from)
 index catalog_ranges.catalog_ranges_pkey: CREATE UNIQUE INDEX catalog_ranges_pkey ON catalog_ranges USING btree (code)
 index catalog_stock.catalog_stock_pkey: CREATE UNIQUE INDEX catalog_stock_pkey ON catalog_stock USING btree (plan_code)
+index console_sessions.console_sessions_pkey: CREATE UNIQUE INDEX console_sessions_pkey ON console_sessions USING btree (id)
+index console_sessions.console_sessions_server: CREATE INDEX console_sessions_server ON console_sessions USING btree (server_id, id)
+index console_sessions.console_sessions_unrevoked: CREATE INDEX console_sessions_unrevoked ON console_sessions USING btree (expires_at) WHERE (revoked_at IS NULL)
 index contract_extensions.contract_extensions_pkey: CREATE UNIQUE INDEX contract_extensions_pkey ON contract_extensions USING btree (contract_id, term_no)
 index contracts.contracts_customer: CREATE INDEX contracts_customer ON contracts USING btree (customer_id, id)
 index contracts.contracts_due: CREATE INDEX contracts_due ON contracts USING btree (status, renew_mode, id)

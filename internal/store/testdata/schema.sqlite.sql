@@ -1,6 +1,8 @@
 index api_tokens_account: CREATE INDEX api_tokens_account ON api_tokens (account_id)
 index audit_log_customer: CREATE INDEX audit_log_customer ON audit_log (customer_id, id)
 index catalog_prices_plan: CREATE INDEX catalog_prices_plan ON catalog_prices (plan_code, duration_months, valid_from)
+index console_sessions_server: CREATE INDEX console_sessions_server ON console_sessions (server_id, id)
+index console_sessions_unrevoked: CREATE INDEX console_sessions_unrevoked ON console_sessions (expires_at) WHERE revoked_at IS NULL
 index contracts_customer: CREATE INDEX contracts_customer ON contracts (customer_id, id)
 index contracts_due: CREATE INDEX contracts_due ON contracts (status, renew_mode, id)
 index deployments_running: CREATE INDEX deployments_running ON deployments (state, deadline)
@@ -129,6 +131,23 @@ table catalog_ranges: CREATE TABLE catalog_ranges (
 table catalog_stock: CREATE TABLE catalog_stock (
     plan_code TEXT PRIMARY KEY REFERENCES catalog_plans (code),
     free INTEGER NOT NULL DEFAULT 0 CHECK (free >= 0)
+)
+table console_sessions: CREATE TABLE console_sessions (
+    id INTEGER PRIMARY KEY,
+    server_id INTEGER NOT NULL REFERENCES servers (id),
+    customer_id INTEGER NOT NULL,
+    machine_id INTEGER NOT NULL REFERENCES machines (id),
+    kind TEXT NOT NULL CHECK (kind IN ('graphical', 'serial')),
+    connect_types TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    username TEXT NOT NULL DEFAULT '',
+    ref TEXT NOT NULL DEFAULT '',
+    opened_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    closed_at TEXT,
+    close_reason TEXT NOT NULL DEFAULT '',
+    revoked_at TEXT,
+    revoke_error TEXT NOT NULL DEFAULT ''
 )
 table contract_extensions: CREATE TABLE contract_extensions (
     contract_id INTEGER NOT NULL REFERENCES contracts (id),

@@ -1,0 +1,142 @@
+package fleet_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/account"
+	"github.com/itsgow/itsgow/internal/errs"
+	"github.com/itsgow/itsgow/internal/fleet"
+	"github.com/itsgow/itsgow/internal/store"
+	"github.com/itsgow/itsgow/internal/store/storetest"
+)
+
+func code(err error) string {
+	if e := errs.As(err); e != nil {
+		return e.Code
+	}
+	return ""
+}
+
+// A console is a short-lived BMC credential: shown once, live until fleet.console_ttl has
+// passed (15 min minus a second still works), revoked on the BMC at 15 min exactly by a job
+// that survives a restart; closing it early, a suspension or a termination revoke it too.
+func TestConsoleExpiry(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, options{})
+		srv, _ := e.deliver("order-console", "ECO-1", edKey)
+		e.tick()
+		if srv = e.server(srv.ID); srv.State != fleet.ServerActive {
+			t.Fatalf("server %s", srv.State)
+		}
+		serial := e.machine(srv.MachineID).Serial
+		bmcUsers := func() []string {
+			m, err := e.lab.Machine(serial)
+			must(t, err)
+			return m.Consoles
+		}
+		actor := account.Actor{Kind: "customer", ID: e.customer.ID, Label: "c"}
+		opened := e.clk.Now()
+		acc, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID)
+		must(t, err)
+		if acc.Kind != fleet.ConsoleGraphical || acc.URL == "" || acc.Username == "" || string(acc.Password) == "" ||
+			!acc.ExpiresAt.Equal(opened.Add(15*time.Minute)) {
+			t.Fatalf("console %+v", acc)
+		}
+		if got := bmcUsers(); !slices.Equal(got, []string{acc.Username}) {
+			t.Fatalf("BMC console credentials %v, want %s", got, acc.Username)
+		}
+		if _, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID); code(err) != "console_open" {
+			t.Fatalf("second console: %v", err)
+		}
+		if _, err := e.svc.CurrentConsole(ctx, e.customer.ID+1000, srv.ID); errs.KindOf(err) != errs.NotFound {
+			t.Fatalf("another customer sees the console: %v", err)
+		}
+
+		e.restart() // the revocation is a stored job: a restart keeps it
+		e.clk.Advance(15*time.Minute - time.Second)
+		e.tick()
+		_, err = e.svc.Reconcile(ctx)
+		must(t, err)
+		e.tick()
+		cur, err := e.svc.CurrentConsole(ctx, e.customer.ID, srv.ID)
+		if err != nil || cur.ID != acc.ID || len(bmcUsers()) != 1 {
+			t.Fatalf("at 15 min minus 1 s the console has ended: %+v %v (BMC %v)", cur, err, bmcUsers())
+		}
+		e.clk.Advance(time.Second)
+		if _, err := e.svc.CurrentConsole(ctx, e.customer.ID, srv.ID); code(err) != "no_console" {
+			t.Fatalf("at 15 min the console is still live: %v", err)
+		}
+		e.tick()
+		if got := bmcUsers(); len(got) != 0 {
+			t.Fatalf("at 15 min the BMC credential is still there: %v", got)
+		}
+		c, err := db.Fleet().GetConsole(ctx, acc.ID)
+		must(t, err)
+		if !c.RevokedAt.Equal(opened.Add(15*time.Minute)) || c.CloseReason != "expired" || !c.ClosedAt.Equal(c.ExpiresAt) || c.RevokeError != "" {
+			t.Fatalf("stored session %+v", c)
+		}
+
+		// Closed early by the customer: revoked at once; closing again is no_console.
+		acc2, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID)
+		must(t, err)
+		if acc2.Username == acc.Username || acc2.Password == acc.Password {
+			t.Fatal("a new console reuses the old credential")
+		}
+		must(t, e.svc.CloseConsole(ctx, actor, e.customer.ID, srv.ID))
+		e.tick()
+		if got := bmcUsers(); len(got) != 0 {
+			t.Fatalf("closed console still on the BMC: %v", got)
+		}
+		if err := e.svc.CloseConsole(ctx, actor, e.customer.ID, srv.ID); code(err) != "no_console" {
+			t.Fatalf("second close: %v", err)
+		}
+
+		// A suspension ends the console; a suspended server opens none.
+		_, err = e.svc.Console(ctx, actor, e.customer.ID, srv.ID)
+		must(t, err)
+		must(t, e.svc.Suspend(ctx, account.System, srv.ID, "unpaid"))
+		e.tick()
+		if got := bmcUsers(); len(got) != 0 {
+			t.Fatalf("suspended server keeps its console credential: %v", got)
+		}
+		if _, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID); code(err) != "server_suspended" {
+			t.Fatalf("console on a suspended server: %v", err)
+		}
+	})
+}
+
+// A BMC that keeps timing out when the credential must go: the job retries, then records the
+// error and alerts the NOC (a credential is left on the BMC).
+func TestConsoleRevokeFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, storetest.OpenSQLite(t), options{})
+	srv, _ := e.deliver("order-console-2", "ECO-1", edKey)
+	e.tick()
+	srv = e.server(srv.ID)
+	acc, err := e.svc.Console(ctx, account.System, 0, srv.ID)
+	must(t, err)
+	serial := e.machine(srv.MachineID).Serial
+	must(t, e.lab.InjectBMCTimeouts(serial, 100))
+	e.clk.Advance(15 * time.Minute)
+	for range 8 { // every attempt, with the runner's backoff
+		e.tick()
+		e.clk.Advance(time.Hour)
+	}
+	c, err := e.db.Fleet().GetConsole(ctx, acc.ID)
+	must(t, err)
+	if c.RevokedAt.IsZero() || c.RevokeError == "" {
+		t.Fatalf("after the BMC timed out every time: %+v", c)
+	}
+	if has(e.notices(e.staff.ID), "staff_alert") == 0 {
+		t.Fatalf("no staff alert: %v", e.notices(e.staff.ID))
+	}
+	if _, err := e.svc.CurrentConsole(ctx, 0, srv.ID); code(err) != "no_console" {
+		t.Fatalf("the session is still live: %v", err)
+	}
+}
