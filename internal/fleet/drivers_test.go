@@ -20,7 +20,7 @@ import (
 )
 
 // A server delivered on a Redfish BMC (each recorded vendor): virtual media with the image,
-// one-time boot from it, restart; then a BMC answering garbage makes a reboot fail with a clear
+// one-time boot from it, restart; a console account revoked at its expiry; then a BMC answering garbage makes a reboot fail with a clear
 // reason and leaves the server usable; a BMC that never answers times out the same way.
 func TestRedfishDelivery(t *testing.T) {
 	t.Parallel()
@@ -63,6 +63,23 @@ func TestRedfishDelivery(t *testing.T) {
 			must(t, err)
 			if s := e.server(srv.ID); s.State != fleet.ServerActive {
 				t.Fatalf("server %s", s.State)
+			}
+
+			// a console: a BMC account of its own, revoked at the expiry
+			acc, err := e.svc.Console(ctx, account.System, 0, srv.ID)
+			must(t, err)
+			if got := bmc.Accounts(); acc.Kind != fleet.ConsoleGraphical || len(got) != 1 || got[0] != acc.Username {
+				t.Fatalf("console %+v, BMC accounts %v", acc.ConsoleSession, got)
+			}
+			e.clk.Advance(e.svc.Config().ConsoleTTL - time.Second)
+			e.tick()
+			if got := bmc.Accounts(); len(got) != 1 {
+				t.Fatalf("console revoked before its expiry: %v", got)
+			}
+			e.clk.Advance(time.Second)
+			e.tick()
+			if got := bmc.Accounts(); len(got) != 0 {
+				t.Fatalf("console account left on the BMC at the expiry: %v", got)
 			}
 
 			bmc.Intercept(redfishtest.Respond("", "", http.StatusOK, "application/json", "{garbage"))

@@ -1,7 +1,10 @@
 // Package redfish drives a server's BMC over the DMTF Redfish REST API with net/http: power
 // state and reset actions, one-time or persistent boot override, virtual media
 // (InsertMedia/EjectMedia actions, or PATCH of the Image on older firmware), and the hardware
-// inventory (system, processors, storage drives, Ethernet interfaces). It finds its resources
+// inventory (system, processors, storage drives, Ethernet interfaces), and consoles: it reads
+// the Manager's GraphicalConsole and SerialConsole (ConnectTypesSupported) and hands out a
+// short-lived Operator account of the AccountService (POST, or a free fixed slot on iDRAC),
+// removed with the sessions it opened when the console closes. It finds its resources
 // from the service root (/redfish/v1) and caches the ComputerSystem, Manager and VirtualMedia
 // it picked. Authentication is HTTP basic by default, or a SessionService session
 // (X-Auth-Token) when configured.

@@ -16,6 +16,7 @@ type serviceRoot struct {
 	Systems        odataID `json:"Systems"`
 	Managers       odataID `json:"Managers"`
 	SessionService odataID `json:"SessionService"`
+	AccountService odataID `json:"AccountService"`
 	Links          struct {
 		Sessions odataID `json:"Sessions"`
 	} `json:"Links"`
@@ -86,9 +87,29 @@ type actionInfo struct {
 }
 
 type manager struct {
-	ID           string  `json:"Id"`
-	ODataID      string  `json:"@odata.id"`
-	VirtualMedia odataID `json:"VirtualMedia"`
+	ID               string          `json:"Id"`
+	ODataID          string          `json:"@odata.id"`
+	VirtualMedia     odataID         `json:"VirtualMedia"`
+	GraphicalConsole *consoleService `json:"GraphicalConsole"`
+	SerialConsole    *consoleService `json:"SerialConsole"`
+}
+
+// consoleService is a Manager's GraphicalConsole or SerialConsole.
+type consoleService struct {
+	ServiceEnabled        bool     `json:"ServiceEnabled"`
+	MaxConcurrentSessions int      `json:"MaxConcurrentSessions"`
+	ConnectTypesSupported []string `json:"ConnectTypesSupported"`
+}
+
+type accountService struct {
+	Accounts odataID `json:"Accounts"`
+}
+
+type account struct {
+	ID       string `json:"Id"`
+	UserName string `json:"UserName"`
+	RoleID   string `json:"RoleId"`
+	Enabled  bool   `json:"Enabled"`
 }
 
 type mediaAction struct {

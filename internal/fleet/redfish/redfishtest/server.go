@@ -104,6 +104,8 @@ type Server struct {
 	versions map[string]int
 	actions  map[string]actionRef // normalized target -> resource and action
 	sessions string               // normalized sessions collection
+	accounts string               // normalized AccountService Accounts collection, "" when none
+	accPass  map[string]string    // account path -> password (GET shows Password null)
 	tokens   map[string]string    // token -> session path
 	nextID   int
 	calls    []Call
@@ -126,7 +128,7 @@ func New(tb testing.TB, vendor string, opts Options) *Server {
 	s := &Server{
 		vendor: vendor, user: opts.Username, pass: opts.Password, closing: make(chan struct{}),
 		res: map[string]map[string]any{}, versions: map[string]int{}, actions: map[string]actionRef{},
-		tokens: map[string]string{},
+		tokens: map[string]string{}, accPass: map[string]string{},
 	}
 	if s.user == "" {
 		s.user = Username
@@ -152,6 +154,13 @@ func New(tb testing.TB, vendor string, opts Options) *Server {
 	if root, ok := s.res["/redfish/v1"]; ok {
 		if id := nestedID(root, "Links", "Sessions"); id != "" {
 			s.sessions = normalize(id)
+		}
+	}
+	for _, obj := range s.res {
+		if obj["@odata.type"] != nil && strings.HasPrefix(fmt.Sprint(obj["@odata.type"]), "#AccountService.") {
+			if id := nestedID(obj, "Accounts"); id != "" {
+				s.accounts = normalize(id)
+			}
 		}
 	}
 	if opts.TLS {
@@ -379,8 +388,53 @@ func (s *Server) authorized(r *http.Request) bool {
 		return ok
 	}
 	u, p, ok := r.BasicAuth()
-	return ok && subtle.ConstantTimeCompare([]byte(u), []byte(s.user)) == 1 &&
-		subtle.ConstantTimeCompare([]byte(p), []byte(s.pass)) == 1
+	return ok && s.valid(u, p)
+}
+
+// valid checks a user name and password: the server's own, or an enabled account created
+// through the AccountService.
+func (s *Server) valid(user, pass string) bool {
+	if subtle.ConstantTimeCompare([]byte(user), []byte(s.user)) == 1 && subtle.ConstantTimeCompare([]byte(pass), []byte(s.pass)) == 1 {
+		return true
+	}
+	for p, pw := range s.accPass {
+		a := s.res[p]
+		if a != nil && a["UserName"] == user && user != "" && a["Enabled"] == true && subtle.ConstantTimeCompare([]byte(pass), []byte(pw)) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// Accounts returns the user names of the enabled accounts other than the server's own user,
+// sorted: the credentials a driver created.
+func (s *Server) Accounts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for p, a := range s.res {
+		if s.accounts == "" || !strings.HasPrefix(p, s.accounts+"/") {
+			continue
+		}
+		if name, _ := a["UserName"].(string); name != "" && name != s.user && a["Enabled"] == true {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SessionsOf returns how many sessions the user has open.
+func (s *Server) SessionsOf(user string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.tokens {
+		if s.res[p]["UserName"] == user {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Server) get(w http.ResponseWriter, p string) {
@@ -398,6 +452,10 @@ func (s *Server) get(w http.ResponseWriter, p string) {
 func (s *Server) post(w http.ResponseWriter, r *http.Request, p string, body []byte) {
 	if p == s.sessions {
 		s.login(w, r, body)
+		return
+	}
+	if p == s.accounts && s.accounts != "" && s.vendor != Dell {
+		s.createAccount(w, r, body)
 		return
 	}
 	ref, ok := s.actions[p]
@@ -568,6 +626,10 @@ func (s *Server) patch(w http.ResponseWriter, r *http.Request, p string, body []
 			change["Inserted"] = img != nil && img != ""
 		}
 	}
+	if pw, ok := change["Password"].(string); ok && s.accounts != "" && strings.HasPrefix(p, s.accounts+"/") {
+		s.accPass[p] = pw
+		change["Password"] = nil
+	}
 	merge(obj, change)
 	s.touch(p)
 	s.writeJSON(w, http.StatusOK, map[string]any{"@Message.ExtendedInfo": []any{map[string]any{
@@ -597,11 +659,92 @@ func (s *Server) delete(w http.ResponseWriter, p string) {
 			return
 		}
 	}
+	if _, ok := s.res[p]; ok && s.accounts != "" && s.vendor != Dell && strings.HasPrefix(p, s.accounts+"/") {
+		delete(s.res, p)
+		delete(s.accPass, p)
+		s.syncAccounts()
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if _, ok := s.res[p]; ok {
 		s.fail(w, http.StatusMethodNotAllowed, "Base.1.8.OperationNotAllowed", "DELETE is not allowed on this resource.")
 		return
 	}
 	s.notFound(w, p)
+}
+
+// createAccount adds a ManagerAccount, as HPE and Supermicro BMCs do on POST to Accounts (iDRAC
+// has fixed slots and answers 405).
+func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, body []byte) {
+	var in map[string]any
+	if err := json.Unmarshal(body, &in); err != nil {
+		s.fail(w, http.StatusBadRequest, "Base.1.8.MalformedJSON", "The request body submitted was malformed JSON and could not be parsed by the receiving service.")
+		return
+	}
+	user, _ := in["UserName"].(string)
+	pw, _ := in["Password"].(string)
+	if user == "" || pw == "" {
+		s.fail(w, http.StatusBadRequest, "Base.1.8.PropertyMissing", "The property UserName or Password is a required property and must be included in the request.")
+		return
+	}
+	for p, a := range s.res {
+		if strings.HasPrefix(p, s.accounts+"/") && a["UserName"] == user {
+			s.fail(w, http.StatusConflict, "Base.1.8.ResourceAlreadyExists", "The requested resource already exists.")
+			return
+		}
+	}
+	s.nextID++
+	id := strconv.Itoa(100 + s.nextID)
+	p := s.accounts + "/" + id
+	role, _ := in["RoleId"].(string)
+	enabled, ok := in["Enabled"].(bool)
+	if !ok {
+		enabled = true
+	}
+	s.res[p] = map[string]any{"@odata.id": p, "@odata.type": "#ManagerAccount.v1_8_0.ManagerAccount", "Id": id, "Name": "User Account",
+		"UserName": user, "RoleId": role, "Enabled": enabled, "Locked": false, "Password": nil}
+	s.versions[p] = 1
+	s.accPass[p] = pw
+	s.syncAccounts()
+	loc := p
+	if s.vendor == HPE {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		loc = scheme + "://" + r.Host + p + "/"
+	}
+	w.Header().Set("Location", loc)
+	s.writeJSON(w, http.StatusCreated, s.res[p])
+}
+
+func (s *Server) syncAccounts() {
+	coll, ok := s.res[s.accounts]
+	if !ok {
+		return
+	}
+	var paths []string
+	for p := range s.res {
+		if strings.HasPrefix(p, s.accounts+"/") && !strings.Contains(p[len(s.accounts)+1:], "/") {
+			paths = append(paths, p)
+		}
+	}
+	slices.SortFunc(paths, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(a) - len(b)
+		}
+		return strings.Compare(a, b)
+	})
+	members := []any{}
+	for _, p := range paths {
+		id := p
+		if s.vendor == HPE {
+			id += "/"
+		}
+		members = append(members, map[string]any{"@odata.id": id})
+	}
+	coll["Members"] = members
+	coll["Members@odata.count"] = len(members)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -610,7 +753,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, body []byte) {
 		s.fail(w, http.StatusBadRequest, "Base.1.8.MalformedJSON", "The request body submitted was malformed JSON and could not be parsed by the receiving service.")
 		return
 	}
-	if creds.UserName != s.user || creds.Password != s.pass {
+	if !s.valid(creds.UserName, creds.Password) {
 		s.fail(w, http.StatusUnauthorized, "Base.1.8.NoValidSession", "There is no valid session established with the implementation.")
 		return
 	}
