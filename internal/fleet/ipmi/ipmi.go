@@ -1,8 +1,9 @@
 // Package ipmi drives a server's BMC over IPMI v2.0 (RMCP+, lanplus) or v1.5 (lan) with
 // github.com/bougou/go-ipmi: chassis power state and control (on, off, soft off, reset, cycle)
 // and the boot device of the next boot (or every boot). IPMI has no virtual media and no
-// hardware inventory worth the name, so the driver offers PowerGetter, PowerSetter and
-// BootDeviceSetter only; provisioning over IPMI boots from the network (PXE).
+// hardware inventory worth the name, so the driver offers PowerGetter, PowerSetter,
+// BootDeviceSetter, and consoles (ConsoleOpener, ConsoleCloser: a short-lived user for serial
+// over LAN, when the BMC has SOL); provisioning over IPMI boots from the network (PXE).
 //
 // Each call opens a session, runs its commands and closes the session (BMCs allow few
 // sessions). Failures are *fleet.BMCError; a timeout is temporary.

@@ -48,6 +48,12 @@ esac
 // BMC to talk to and the directory of its chassis state.
 func startSim(t *testing.T) (fleet.BMC, string) {
 	t.Helper()
+	return startSimWith(t, "")
+}
+
+// startSimWith starts ipmi_sim with extra lines in the MC's configuration.
+func startSimWith(t *testing.T, extra string) (fleet.BMC, string) {
+	t.Helper()
 	bin, err := exec.LookPath("ipmi_sim")
 	testenv.Need(t, err == nil, "ipmi_sim is not installed (Debian package openipmi; scripts/test-deps.sh installs it)")
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
@@ -70,7 +76,8 @@ set_working_mc 0x20
   endlan
   chassis_control "%s 0x20"
   user 2 true "ADMIN" "s3cret-ipmi" admin 10 none md2 md5 straight
-`, port, filepath.Join(dir, "chassis.sh"))
+%s
+`, port, filepath.Join(dir, "chassis.sh"), extra)
 	files := map[string]string{"lan.conf": conf, "chassis.sh": chassisScript,
 		"sim.emu": "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n"}
 	for name, body := range files {
