@@ -231,6 +231,13 @@ func (u *ui) ngIPPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p.Data = d
+	for _, a := range d.Attacks {
+		if a.Attack.Ongoing() {
+			// The chart and the attack grow every 10 s: the browser reloads the page (no JS).
+			w.Header().Set("Refresh", "10")
+			break
+		}
+	}
 	u.render(w, r, http.StatusOK, "netguard_ip", p)
 	return nil
 }

@@ -71,7 +71,8 @@ func TestNetguardPages(t *testing.T) {
 }
 
 // The IP page charts an attack as it happens: each 10-second interval appears about a second
-// after it ends, not once the flow records of the minute have all arrived.
+// after it ends, not once the flow records of the minute have all arrived, and the page
+// reloads itself while the attack goes on.
 func TestNetguardChartIsLive(t *testing.T) {
 	t.Parallel()
 	start := clock.Real().Now().Truncate(10 * time.Second) // the cookie jar expires cookies by the real clock
@@ -85,10 +86,10 @@ func TestNetguardChartIsLive(t *testing.T) {
 	cust.login(e.creds.Customer.Email, e.creds.Customer.Password)
 	cust.get("/ips/198.18.0.10").has(t, `id="no-traffic"`)
 	target := netip.MustParseAddr("198.18.0.10")
-	for sec := range 10 { // 10 seconds of 40,000 UDP packets of 1,000 bytes per second
+	for sec := range 10 { // 10 seconds of 60,000 UDP packets of 1,000 bytes per second
 		now := clk.Now()
 		e.app.Netguard.Watch.AddBatch([]netguard.Flow{{Src: netip.MustParseAddr("203.0.113.9"), Dst: target,
-			Proto: netguard.ProtoUDP, SrcPort: 40000 + uint16(sec), DstPort: 80, Packets: 40_000, Bytes: 40_000_000,
+			Proto: netguard.ProtoUDP, SrcPort: 40000 + uint16(sec), DstPort: 80, Packets: 60_000, Bytes: 60_000_000,
 			Start: now, End: now}}, now)
 		clk.Advance(time.Second)
 		if err := e.app.NetguardTick(ctx); err != nil {
@@ -101,7 +102,11 @@ func TestNetguardChartIsLive(t *testing.T) {
 	}
 	pg := cust.get("/ips/198.18.0.10")
 	pg.is(t, http.StatusOK)
-	if strings.Contains(pg.body, `id="no-traffic"`) || !strings.Contains(pg.body, "320.0 Mbit/s") {
+	pg.has(t, "udp-flood", "480.0 Mbit/s")
+	if pg.header.Get("Refresh") != "10" {
+		t.Errorf("during the attack the page does not reload itself: Refresh %q", pg.header.Get("Refresh"))
+	}
+	if strings.Contains(pg.body, `id="no-traffic"`) {
 		i := strings.Index(pg.body, `id="traffic"`)
 		t.Errorf("11 s into the attack the chart is not drawn:\n%s", pg.body[i:min(len(pg.body), i+2000)])
 	}
