@@ -7,8 +7,8 @@ import (
 )
 
 // `itsgow servers` and `itsgow server ...` against `serve --demo`: the demo server at
-// 198.18.0.10, a reboot and a rescue as tasks, a reinstall refused without --yes and with an
-// unknown image, and a restart that keeps the delivered server (the simulated machine is
+// 198.18.0.10, a reboot and a rescue as tasks, a console opened, shown and closed, a reinstall
+// refused without --yes and with an unknown image, and a restart that keeps the delivered server (the simulated machine is
 // restored from the store).
 func TestFleetCLI(t *testing.T) {
 	t.Parallel()
@@ -31,6 +31,19 @@ func TestFleetCLI(t *testing.T) {
 	}
 	if out, code := cli(t, base, tok, "server", "reinstall", id, "--image", "templeos", "--yes"); code != 1 || !strings.Contains(out, "unknown_os_image") {
 		t.Fatalf("reinstall unknown image (%d): %s", code, out)
+	}
+	if out, code := cli(t, base, tok, "server", "console", id); code != 0 || !strings.Contains(out, "graphical") || !strings.Contains(out, "(shown once)") ||
+		!strings.Contains(out, "expires") {
+		t.Fatalf("console (%d): %s", code, out)
+	}
+	if out, code := cli(t, base, tok, "server", "console", id, "--show"); code != 0 || strings.Contains(out, "password") || !strings.Contains(out, "username") {
+		t.Fatalf("console --show (%d): %s", code, out)
+	}
+	if out, code := cli(t, base, tok, "server", "console", id, "--close"); code != 0 || !strings.Contains(out, "console closed") {
+		t.Fatalf("console --close (%d): %s", code, out)
+	}
+	if out, code := cli(t, base, tok, "server", "console", id, "--show"); code != 1 || !strings.Contains(out, "no_console") {
+		t.Fatalf("console --show after close (%d): %s", code, out)
 	}
 	if out, code := cli(t, base, tok, "server", "reboot", "abc"); code != 2 {
 		t.Fatalf("bad id (%d): %s", code, out)

@@ -51,7 +51,7 @@ Client (ITSGOW_URL, ITSGOW_TOKEN):
   itsgow catalog [--range R] | order create --plan P --months N --os IMG [--dry-run] | order list|show|pay|cancel|withdraw ID | orders
   itsgow invoices [list] | invoices pdf ID [--out FILE] | contracts | contract show ID | contract terminate ID --at endOfTerm|now
   itsgow contract keep ID                withdraw a termination at the end of the term
-  itsgow servers | server show|reboot|rescue|task ID | server reinstall ID --image NAME --yes [--ssh-key K] [--hostname H]
+  itsgow servers | server show|reboot|rescue|task ID | server console ID [--show|--close] | server reinstall ID --image NAME --yes [--ssh-key K] [--hostname H]
   itsgow ips | ip mitigation|attacks|stats IP | ip mitigation set IP --permanent[=false]   DDoS mitigation (art. 9)
   add --json to print the API's JSON
 `

@@ -125,6 +125,26 @@ func TestFleetDemoAndAPI(t *testing.T) {
 			409, "server_suspended")
 		fleetDo(t, e, "POST", fmt.Sprintf("/api/v1/staff/servers/%d/unsuspend", s.ID), staff, map[string]string{"reason": "fixed"}, 200, nil)
 
+		// A console: its password shown once, one at a time, closed on request.
+		var con struct {
+			Kind, URL, Username, Password string
+			ExpiresAt                     time.Time
+		}
+		consolePath := fmt.Sprintf("/api/v1/servers/%d/console", s.ID)
+		fleetDo(t, e, "POST", consolePath, cust, nil, 201, &con)
+		if con.Kind != "graphical" || con.URL == "" || con.Username == "" || con.Password == "" || !con.ExpiresAt.After(e.Clock.Now()) {
+			t.Fatalf("console %+v", con)
+		}
+		wantProblem(t, e.Do(t, "POST", consolePath, cust, nil), 409, "console_open")
+		con.Password = ""
+		fleetDo(t, e, "GET", consolePath, cust, nil, 200, &con)
+		if con.Password != "" || con.Username == "" {
+			t.Fatalf("the live console shows %+v", con)
+		}
+		fleetDo(t, e, "GET", consolePath, other, nil, 404, nil)
+		fleetDo(t, e, "DELETE", consolePath, cust, nil, 204, nil)
+		wantProblem(t, e.Do(t, "GET", consolePath, cust, nil), 404, "no_console")
+
 		// Intervention request, staff board, planned work too close refused.
 		fleetDo(t, e, "POST", fmt.Sprintf("/api/v1/servers/%d/incidents", s.ID), cust, map[string]string{"kind": "hardware", "description": "fan noise"}, 201, nil)
 		var incs struct {
