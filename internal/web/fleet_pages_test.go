@@ -34,6 +34,21 @@ func TestFleetPages(t *testing.T) {
 	}
 	again := c.post("/tasks/"+task+"/credentials", url.Values{"csrf": {p.csrf(t)}})
 	again.is(t, http.StatusConflict)
+	// a console: its password once with the expiry, then only the expiry, closed on request
+	con := c.post("/servers/"+id+"/console", url.Values{"csrf": {p.csrf(t)}})
+	con.is(t, http.StatusOK)
+	con.has(t, `id="console-expiry"`, `id="console-close"`)
+	if pw := con.byID(t, "console-password"); len(pw) < 8 {
+		t.Fatalf("console password %q", pw)
+	}
+	live := c.get("/servers/" + id)
+	live.has(t, `id="console-expiry"`, `id="console-user"`)
+	if regexp.MustCompile(`id="console-password"|id="console-open"`).MatchString(live.body) {
+		t.Fatal("the live console shows its password again, or offers a second one")
+	}
+	closed := c.post("/servers/"+id+"/console/close", url.Values{"csrf": {p.csrf(t)}})
+	closed.is(t, http.StatusSeeOther)
+	c.follow(closed).has(t, `id="console-open"`)
 	// reinstall without confirming the data is saved, then with a malformed key
 	r := c.post("/servers/"+id+"/reinstall", url.Values{"csrf": {p.csrf(t)}, "osImage": {"debian-12"}})
 	r.is(t, http.StatusUnprocessableEntity)
