@@ -118,9 +118,7 @@ type seriesShardT struct {
 	ips map[[16]byte]*ipSeries
 	// filters holds the filter of IPs that have no series yet.
 	filters map[[16]byte]Filter
-	// late: a record was counted into an interval already handed out (Flush amends it).
-	late bool
-	_    [40]byte // keep shards on their own cache lines
+	_       [40]byte // keep shards on their own cache lines
 }
 
 // LiveDelay is how long after an interval ends Series.Flush first hands out its point: the
@@ -129,9 +127,11 @@ const LiveDelay = time.Second
 
 // Series accumulates the traffic of the tracked IPs in 10-second intervals, rolled up to 1
 // and 5 minutes, and hands out their points (Flush) to be written in batches: each interval
-// LiveDelay after it ends, again whenever late records (long NetFlow records arrive a minute
-// after they start) amend it, and a last time, complete, the delay after it ends, when it is
-// rolled up. The store replaces a point written again, so a chart is live and ends up exact.
+// LiveDelay after it ends, again at the end of each later interval if late records (long
+// NetFlow records arrive a minute after they start) amended it, and a last time, if it
+// changed, the delay after it ends, when it is complete and rolled up. The store replaces a
+// point written again, so a chart is live and ends up exact, and an IP costs at most one write
+// per scale every 10 seconds.
 // Add is safe for concurrent use and takes no global lock: a lock-free prefilter rejects most
 // untracked addresses (the attack's sources), then one shard lock per tracked address. An idle
 // tracked IP costs one map entry; one with traffic about 700 bytes.
@@ -286,9 +286,6 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
 	first, last := start.Unix()/bucketSecs, end.Unix()/bucketSecs
 	oldest := nowIdx - ringBuckets + 1
 	dropped := in && ser.filter.Level != 0 && ser.filter.drops(f)
-	if first < (now.Unix()-int64(LiveDelay/time.Second))/bucketSecs {
-		sh.late = true // an interval already handed out: amend it at the next Flush
-	}
 	if first == last {
 		if first >= oldest {
 			ser.put(first, f.Bytes, f.Packets, in, dropped)
@@ -344,12 +341,12 @@ func (ser *ipSeries) put(idx int64, b, p uint64, in, dropped bool) {
 	}
 }
 
-// Flush returns the points to write at now: the 10-second points of intervals that ended
-// LiveDelay ago and were never handed out or changed since, the 1- and 5-minute points of
-// roll-ups that ended (provisional until complete), and, for the intervals that ended at least
-// the delay before now, their complete points; sorted by IP, scale and time. IPs without
-// traffic give no point. Between interval ends it only visits the shards that late records
-// changed.
+// Flush returns the points to write at now, once per interval end (LiveDelay after it; nil
+// in between): the 10-second points of intervals that ended and were never handed out or
+// changed since, the 1- and 5-minute points of roll-ups that ended (provisional until
+// complete, written again when they changed), and, for the intervals that ended at least the
+// delay before now, their complete points; sorted by IP, scale and time. IPs without traffic
+// give no point.
 func (s *Series) Flush(now time.Time) []netguard.TrafficPoint {
 	s.fmu.Lock()
 	defer s.fmu.Unlock()
@@ -362,17 +359,14 @@ func (s *Series) Flush(now time.Time) []netguard.TrafficPoint {
 	}
 	w.finalFrom, w.liveFrom = s.flushed, s.live
 	w.finalTo, w.liveTo = max(w.finalTo, w.finalFrom), max(w.liveTo, w.liveFrom)
-	advanced := w.finalTo > w.finalFrom || w.liveTo > w.liveFrom
+	if w.finalTo == w.finalFrom && w.liveTo == w.liveFrom {
+		return nil
+	}
 	s.flushed, s.live = w.finalTo, w.liveTo
 	var out []netguard.TrafficPoint
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		if !advanced && !sh.late {
-			sh.mu.Unlock()
-			continue
-		}
-		sh.late = false
 		for k, ser := range sh.ips {
 			if ser == nil {
 				continue

@@ -81,7 +81,8 @@ func TestSeriesSpreadsRollsUpAndEstimatesDrops(t *testing.T) {
 
 // The chart is live: an attack's 10-second points are handed out a second after each interval
 // ends, late records (a NetFlow record covering 30 s arrives at its end) amend the points
-// already handed out, and the complete point is written again only when it changed.
+// already handed out at the next interval end, and the complete point is written again only
+// when it changed.
 func TestSeriesLivePointsAmendedByLateRecords(t *testing.T) {
 	t.Parallel()
 	s := mitigation.NewSeries(70 * time.Second)
@@ -111,8 +112,16 @@ func TestSeriesLivePointsAmendedByLateRecords(t *testing.T) {
 	// A 30-second record of benign traffic, exported at its end, amends the three intervals.
 	long := netguard.Flow{Src: attacker, Dst: target, Proto: netguard.ProtoTCP, Packets: 30_000, Bytes: 3_000_000,
 		Start: base, End: base.Add(30 * time.Second)}
-	s.Add(&long, base.Add(31*time.Second))
-	pts = s.Flush(base.Add(31*time.Second + 250*time.Millisecond))
+	for _, at := range []time.Duration{21 * time.Second, 31 * time.Second} {
+		if pts := s.Flush(base.Add(at)); len(pts) != 0 {
+			t.Fatalf("at %v, no new traffic: %+v", at, pts)
+		}
+	}
+	s.Add(&long, base.Add(31*time.Second+100*time.Millisecond))
+	if pts := s.Flush(base.Add(31*time.Second + 250*time.Millisecond)); len(pts) != 0 {
+		t.Fatalf("amended before the next interval end: %+v", pts)
+	}
+	pts = s.Flush(base.Add(41 * time.Second))
 	if len(pts) != 3 || pts[0].In.PPS != 51_000 || pts[1].In.PPS != 1000 || pts[2].In.PPS != 1000 {
 		t.Fatalf("amended points: %+v", pts)
 	}
