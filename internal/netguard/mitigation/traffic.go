@@ -130,8 +130,8 @@ const LiveDelay = time.Second
 // LiveDelay after it ends, again at the end of each later interval if late records (long
 // NetFlow records arrive a minute after they start) amended it, and a last time, if it
 // changed, the delay after it ends, when it is complete and rolled up. The store replaces a
-// point written again, so a chart is live and ends up exact, and an IP costs at most one write
-// per scale every 10 seconds.
+// point written again, so a chart is live and ends up exact; each point is written at most
+// once every 10 seconds.
 // Add is safe for concurrent use and takes no global lock: a lock-free prefilter rejects most
 // untracked addresses (the attack's sources), then one shard lock per tracked address. An idle
 // tracked IP costs one map entry; one with traffic about 700 bytes.
