@@ -17,7 +17,8 @@ func TestImports(t *testing.T) {
 		noIO    bool
 	}{
 		{".", []string{mod + "clock", mod + "errs", mod + "account", mod + "jobs", mod + "logkey", mod + "notify", mod + "policy", "golang.org/x/crypto/ssh"}, true},
-		{"ipmi", []string{mod + "fleet", "github.com/bougou/go-ipmi/pkg/client", "github.com/bougou/go-ipmi/pkg/command/chassis", "github.com/bougou/go-ipmi/pkg/types"}, false},
+		{"ipmi", []string{mod + "fleet", "github.com/bougou/go-ipmi/pkg/client", "github.com/bougou/go-ipmi/pkg/command/app", "github.com/bougou/go-ipmi/pkg/command/chassis",
+			"github.com/bougou/go-ipmi/pkg/command/transport", "github.com/bougou/go-ipmi/pkg/types"}, false},
 		{"probe", []string{mod + "fleet", "golang.org/x/net/icmp", "golang.org/x/net/ipv4"}, false},
 		{"redfish", []string{mod + "fleet", mod + "errs"}, false},
 		{"redfish/redfishtest", []string{mod + "fleet"}, false},

@@ -39,6 +39,7 @@ type env struct {
 	listener *recorder
 	customer account.Account
 	up       sync.Map
+	prepared sync.Map // server -> the last fleet.Install the provisioner prepared
 	staff    account.Account
 	restart  func() // a new service and job runner on the same store, lab and clock
 }
@@ -82,9 +83,13 @@ func (p labProber) Probe(_ context.Context, t fleet.Target) bool {
 	return p.lab.Reachable(t.Addr)
 }
 
-type labProvisioner struct{ lab *simlab.Lab }
+type labProvisioner struct {
+	lab      *simlab.Lab
+	prepared *sync.Map // server -> the last fleet.Install prepared for it
+}
 
 func (p labProvisioner) Prepare(_ context.Context, in fleet.Install) error {
+	p.prepared.Store(in.Server.ID, in)
 	if in.Machine.BMC.Driver != "simlab" {
 		return nil
 	}
@@ -117,6 +122,7 @@ type options struct {
 	mod        func(*fleet.Config)
 	workers    int // job runner workers (default 4)
 	wrap       func(kind string, h jobs.Handler) jobs.Handler
+	pools      []string // default 198.18.0.0/16 and 2001:db8:1000::/48
 }
 
 // newEnv builds the service on db with a lab of opts.perProfile machines of profiles ECO-1
@@ -167,7 +173,7 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 	e.restart = func() {
 		var err error
 		e.svc, err = fleet.New(fcfg, fleet.Deps{Logger: discard, Clock: e.clk, Store: db.Fleet(), Notify: n, Policy: policy.Default(),
-			Drivers: e.drivers, Provisioner: labProvisioner{e.lab}, Prober: labProber{lab: e.lab, up: &e.up}, Listener: e.listener, Sealer: sealer})
+			Drivers: e.drivers, Provisioner: labProvisioner{e.lab, &e.prepared}, Prober: labProber{lab: e.lab, up: &e.up}, Listener: e.listener, Sealer: sealer})
 		must(t, err)
 		jcfg := jobs.DefaultConfig()
 		if o.workers > 0 {
@@ -185,9 +191,16 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 		}
 	}
 	e.restart()
-	p1, _ := fleet.ParsePool("198.18.0.0/16")
-	p2, _ := fleet.ParsePool("2001:db8:1000::/48")
-	must(t, e.svc.EnsurePools(ctx, []fleet.Pool{p1, p2}))
+	if o.pools == nil {
+		o.pools = []string{"198.18.0.0/16", "2001:db8:1000::/48"}
+	}
+	var pools []fleet.Pool
+	for _, s := range o.pools {
+		p, err := fleet.ParsePool(s)
+		must(t, err)
+		pools = append(pools, p)
+	}
+	must(t, e.svc.EnsurePools(ctx, pools))
 	must(t, e.svc.AddRack(ctx, fleet.Rack{Datacenter: "RBX1", Name: "A01", Units: 42}))
 	for _, m := range e.lab.Machines() {
 		_, err := e.svc.Enroll(ctx, account.Actor{Kind: "staff", Label: "tech"}, fleet.Enrollment{Serial: m.Serial, Datacenter: m.Datacenter,

@@ -127,3 +127,29 @@ func TestSealAndKeys(t *testing.T) {
 		}
 	}
 }
+
+// A customer's request is overdue once it waited more than the response target; an
+// acknowledgement stops its clock; a probe's incident is never a customer's overdue request.
+func TestOverdueEdge(t *testing.T) {
+	t.Parallel()
+	opened := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	req := fleet.Incident{Origin: fleet.OriginCustomer, OpenedAt: opened}
+	for _, tt := range []struct {
+		name string
+		inc  fleet.Incident
+		at   time.Duration
+		want bool
+	}{
+		{"1h59m59s", req, 2*time.Hour - time.Second, false},
+		{"2h", req, 2 * time.Hour, false},
+		{"2h0m1s", req, 2*time.Hour + time.Second, true},
+		{"acknowledged at 1h", fleet.Incident{Origin: fleet.OriginCustomer, OpenedAt: opened, AcknowledgedAt: opened.Add(time.Hour)}, 5 * time.Hour, false},
+		{"probe", fleet.Incident{Origin: fleet.OriginProbe, OpenedAt: opened}, 5 * time.Hour, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.inc.Overdue(2*time.Hour, opened.Add(tt.at)); got != tt.want {
+				t.Errorf("overdue %v, want %v (age %s)", got, tt.want, tt.inc.Age(opened.Add(tt.at)))
+			}
+		})
+	}
+}

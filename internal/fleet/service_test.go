@@ -119,7 +119,8 @@ func TestServerLifecycle(t *testing.T) {
 
 		// Reinstall with an SSH key; a second one while it runs is refused.
 		e.lab.SetInstallDurationAll(10 * time.Minute)
-		rt, err := e.svc.Reinstall(ctx, actor, e.customer.ID, srv.ID, fleet.ReinstallRequest{OSImage: "debian-12", Hostname: "web1.example.fr", SSHKey: edKey})
+		rt, err := e.svc.Reinstall(ctx, actor, e.customer.ID, srv.ID, fleet.ReinstallRequest{OSImage: "debian-12", Hostname: "web1.example.fr", SSHKey: edKey,
+			PreserveData: true})
 		must(t, err)
 		if _, err := e.svc.Reinstall(ctx, actor, e.customer.ID, srv.ID, fleet.ReinstallRequest{OSImage: "debian-12"}); !errors.Is(err, fleet.ErrTaskRunning) {
 			t.Fatalf("second reinstall: %v", err)
@@ -130,6 +131,10 @@ func TestServerLifecycle(t *testing.T) {
 		e.tick()
 		if tk := e.task(rt.ID); tk.Status != fleet.TaskDoing || tk.Percent() <= 0 || tk.Percent() >= 100 {
 			t.Fatalf("reinstall in progress: %+v (%d%%)", tk, tk.Percent())
+		}
+		if in, ok := e.prepared.Load(srv.ID); !ok || !in.(fleet.Install).Preserve || in.(fleet.Install).SSHKey != edKey ||
+			in.(fleet.Install).Hostname != "web1.example.fr" || in.(fleet.Install).Password != "" {
+			t.Fatalf("the installer was not asked to keep the data with the key and host name: %+v", in)
 		}
 		e.clk.Advance(10 * time.Minute)
 		if _, err := e.svc.Reconcile(ctx); err != nil {
@@ -147,11 +152,13 @@ func TestServerLifecycle(t *testing.T) {
 		}
 
 		// Reboot, rescue (password once), console, leave rescue.
-		rb, err := e.svc.Reboot(ctx, actor, e.customer.ID, srv.ID, fleet.RebootPower)
-		must(t, err)
-		e.tick()
-		if tk := e.task(rb.ID); tk.Status != fleet.TaskDone {
-			t.Fatalf("reboot %+v", tk)
+		for _, typ := range []fleet.RebootType{fleet.RebootSoft, fleet.RebootHard, fleet.RebootPower} {
+			rb, err := e.svc.Reboot(ctx, actor, e.customer.ID, srv.ID, typ)
+			must(t, err)
+			e.tick()
+			if tk := e.task(rb.ID); tk.Status != fleet.TaskDone {
+				t.Fatalf("reboot %s: %+v", typ, tk)
+			}
 		}
 		if _, err := e.svc.Reboot(ctx, actor, e.customer.ID, srv.ID, "gentle"); errs.KindOf(err) != errs.Invalid {
 			t.Fatalf("bad reboot type: %v", err)
@@ -241,6 +248,7 @@ func TestDeployTimeout(t *testing.T) {
 		if st.TimedOut != 0 || e.machine(first).State != fleet.MachineDeploying {
 			t.Fatalf("timed out a second early: %+v", st)
 		}
+		e.restart() // the deadline is the stored start + 40 min, not a timer of the old process
 		e.clk.Advance(time.Second)
 		st, err = e.svc.Reconcile(ctx)
 		must(t, err)
@@ -263,13 +271,20 @@ func TestDeployTimeout(t *testing.T) {
 		if has(e.notices(e.staff.ID), "staff_alert") != 1 {
 			t.Fatalf("staff notices %v", e.notices(e.staff.ID))
 		}
-		// Maintenance is never handed to a customer: the machine is not picked again.
 		e.tick()
 		e.clk.Advance(5 * time.Minute)
 		_, err = e.svc.Reconcile(ctx)
 		must(t, err)
 		if s := e.server(srv.ID); s.State != fleet.ServerActive || e.task(task.ID).Status != fleet.TaskDone {
 			t.Fatalf("second machine did not deliver: %+v", s)
+		}
+		// Maintenance is never handed to a customer: with no other ECO-1 machine free, a new
+		// order waits instead of getting the machine in maintenance.
+		waiting, _ := e.deliver("order-waits", "ECO-1", edKey)
+		_, err = e.svc.Reconcile(ctx)
+		must(t, err)
+		if w := e.server(waiting.ID); w.MachineID != 0 || w.State != fleet.ServerDelivering || e.machine(first).State != fleet.MachineMaintenance {
+			t.Fatalf("an order got a machine in maintenance: %+v, machine %s", w, e.machine(first).State)
 		}
 		// A technician repairs it: back to inspection, then stock.
 		tech := account.Actor{Kind: "staff", ID: e.staff.ID, Label: "tech"}
@@ -279,6 +294,11 @@ func TestDeployTimeout(t *testing.T) {
 		e.tick()
 		if m := e.machine(first); m.State != fleet.MachineAvailable {
 			t.Fatalf("repaired machine %s", m.State)
+		}
+		_, err = e.svc.Reconcile(ctx) // repaired stock goes to the waiting order
+		must(t, err)
+		if w := e.server(waiting.ID); w.MachineID != first {
+			t.Fatalf("the waiting order did not get the repaired machine: %+v", w)
 		}
 		cs, _ := db.Fleet().Components(ctx, first, true)
 		if !slices.ContainsFunc(cs, func(c fleet.Component) bool { return c.Serial == "NEW-DISK-1" }) {
@@ -351,6 +371,47 @@ func TestIPsNeverShared(t *testing.T) {
 		wg2.Wait()
 		if wins != 1 || conflicts != 7 {
 			t.Fatalf("%d inserts won, %d conflicts; want 1 and 7", wins, conflicts)
+		}
+	})
+}
+
+// A released address waits policy.ip_quarantine: in a pool with five addresses all taken, a
+// delivery 30 days minus a second after a release finds none; at 30 days it gets the released
+// one.
+func TestQuarantineEdge(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, options{perProfile: 4, pools: []string{"198.18.0.0/28", "2001:db8:1000::/48"}})
+		var servers []fleet.Server
+		for i := range 5 {
+			srv, _ := e.deliver(fmt.Sprintf("q-%d", i), []string{"ECO-1", "PERF-1"}[i%2], edKey)
+			servers = append(servers, srv)
+		}
+		e.tick()
+		req := fleet.DeliveryRequest{CustomerID: e.customer.ID, Plan: "ECO-1", Profile: "ECO-1", OSImage: "debian-13", SSHKey: edKey}
+		req.OrderRef = "q-full"
+		if _, _, err := e.svc.Deliver(ctx, account.System, req); code(err) != "no_address" {
+			t.Fatalf("a full pool: %v", err)
+		}
+		gone := e.mainIP(servers[2].ID)
+		released := e.clk.Now()
+		_, err := e.svc.Terminate(ctx, account.System, 0, servers[2].ID, "test", fleet.TerminateNow)
+		must(t, err)
+		e.clk.Set(released.Add(30*24*time.Hour - time.Second))
+		req.OrderRef = "q-early"
+		if _, _, err := e.svc.Deliver(ctx, account.System, req); code(err) != "no_address" {
+			t.Fatalf("quarantined address reused a second early: %v", err)
+		}
+		e.clk.Set(released.Add(30 * 24 * time.Hour))
+		req.OrderRef = "q-on-time"
+		srv, _, err := e.svc.Deliver(ctx, account.System, req)
+		must(t, err)
+		if got := e.mainIP(srv.ID); got != gone {
+			t.Fatalf("after the quarantine the new server got %s, want %s", got, gone)
+		}
+		if _, s, ok, err := e.svc.IPOwner(ctx, gone); err != nil || !ok || s != srv.ID {
+			t.Fatalf("owner of %s: %v %v %v", gone, s, ok, err)
 		}
 	})
 }
