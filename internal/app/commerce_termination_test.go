@@ -91,6 +91,19 @@ func TestTerminationAtEndOfTermIsWithdrawn(t *testing.T) {
 		if c4 := getContract(t, e, tok, c.ID); c4.TermNo != 2 || c4.Status != "active" {
 			t.Fatalf("after paying the new renewal: %+v", c4)
 		}
+
+		// renewed early (long before the notice), then terminated: withdrawn, the cancelled
+		// renewal is issued again at once, since the cycle does not renew a term that has a row
+		o2 := delivered(t, e, tok, "ECO-2", 3, time.Hour)
+		d := getContract(t, e, tok, o2.ContractID)
+		if r := e.Do(t, "POST", fmt.Sprintf("/api/v1/contracts/%d/renewal", d.ID), tok, nil); r.Status != 201 {
+			t.Fatalf("renew early: %d %s", r.Status, r.Body)
+		}
+		terminateAt(t, e, tok, d.ID, "endOfTerm")
+		got, r = withdrawTermination(t, e, tok, d.ID)
+		if r.Status != 200 || len(got.Renewals) != 1 || got.Renewals[0].Status != "pending" {
+			t.Fatalf("early renewal after the withdrawal: %d %s", r.Status, r.Body)
+		}
 	})
 }
 

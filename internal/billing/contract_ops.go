@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/itsgow/itsgow/internal/account"
@@ -179,9 +180,10 @@ func (s *Service) Terminate(ctx context.Context, actor account.Actor, customer a
 
 // WithdrawTermination withdraws a termination asked for at the end of the term, while the term
 // still runs: the contract goes on as if it had never been asked. The renewal invoice the
-// termination cancelled stays cancelled by its credit note; an automatic contract already inside
-// the renewal notice gets a new renewal invoice at once (the renewal row of that term is reused:
-// (contract, term) stays unique), a later one gets it from the billing cycle as usual. Once the
+// termination cancelled stays cancelled by its credit note, and a new renewal invoice of that
+// term is issued at once (the renewal row of the term is reused: (contract, term) stays unique);
+// an automatic contract already inside the renewal notice gets one at once too, a later one
+// from the billing cycle as usual. Once the
 // term has ended (the termination is due, even before the cycle ran) it answers 409
 // termination_due; with no termination pending, 409 no_termination.
 func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, customer account.ID, id ContractID) (Contract, error) {
@@ -207,8 +209,15 @@ func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, 
 		if err := tx.UpdateContract(ctx, c); err != nil {
 			return err
 		}
+		// the renewal the termination cancelled is issued again at once (the cycle only renews a
+		// term with no renewal row at all), and so is an automatic one already due
+		rs, err := tx.RenewalsOf(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		cancelled := slices.ContainsFunc(rs, func(r Renewal) bool { return r.TermNo == c.TermNo+1 && r.Status == RenewalCancelled })
 		renewal := ""
-		if c.Renew == RenewAutomatic && !now.Before(c.RenewalIssueAt(s.deps.Policy.RenewalNoticeDays)) {
+		if cancelled || c.Renew == RenewAutomatic && !now.Before(c.RenewalIssueAt(s.deps.Policy.RenewalNoticeDays)) {
 			cust, err := tx.AccountByID(ctx, c.CustomerID)
 			if err != nil {
 				return err

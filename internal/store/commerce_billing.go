@@ -307,7 +307,7 @@ func (q *Q) InsertExtension(ctx context.Context, e billing.Extension) (bool, err
 func (q *Q) ContractsDueForRenewal(ctx context.Context, endsBefore time.Time, afterID billing.ContractID, limit int) ([]billing.Contract, error) {
 	return q.contracts(ctx, `SELECT `+contractCols+` FROM contracts c WHERE c.id > ? AND c.status = 'active' AND c.renew_mode = 'automatic'
 		AND c.terminate_at IS NULL AND c.term_end <= ?
-		AND NOT EXISTS (SELECT 1 FROM renewals r WHERE r.contract_id = c.id AND r.term_no = c.term_no + 1 AND r.status <> 'cancelled')
+		AND NOT EXISTS (SELECT 1 FROM renewals r WHERE r.contract_id = c.id AND r.term_no = c.term_no + 1)
 		ORDER BY c.id LIMIT ?`, afterID, ts(endsBefore), limit)
 }
 
