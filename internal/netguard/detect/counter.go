@@ -26,7 +26,8 @@ type layout struct {
 	total  int   // index of the computed total (n)
 	order  []int // counters in netguard.Vectors order, for reports
 	vector [maxEval]netguard.Vector
-	port   [1 << 16]uint8 // counter of a UDP source port; 0: none
+	hot    [maxCounters]int8 // cell slot of a counter; -1: rings only
+	port   [1 << 16]uint8    // counter of a UDP source port; 0: none
 }
 
 func newLayout() *layout {
@@ -42,6 +43,7 @@ func newLayout() *layout {
 	}
 	l.n = cAmp0 + len(l.amps)
 	l.total = l.n
+	l.hot = hotSlots(l.n)
 	l.vector[cTCP] = netguard.VectorTCPFlood
 	l.vector[cUDP] = netguard.VectorUDPFlood
 	l.vector[cICMP] = netguard.VectorICMPFlood

@@ -45,6 +45,7 @@ type Detector struct {
 	topN        int
 
 	invalid atomic.Uint64 // flows without a usable destination
+	noCells bool          // tests: count in the rings alone
 
 	tickMu    sync.Mutex
 	evaluated int64 // latest second Tick judged; math.MinInt64 before the first Tick
@@ -53,12 +54,14 @@ type Detector struct {
 }
 
 type shard struct {
-	mu   sync.Mutex
-	ip4  map[uint32]entry
-	ip6  map[u128]entry
-	pfx  map[u128]*subject
-	ips  []*subject // IPs with counters
-	pfxs []*subject // prefixes with counters
+	mu     sync.Mutex
+	ip4    index4
+	ip6    map[u128]*entry
+	pfx    map[u128]*subject
+	ips    []*subject // IPs with counters
+	cells  []cellPair // their hot cells, at the same positions
+	pfxs   []*subject // prefixes with counters
+	pcells []cellPair // their hot cells
 
 	freeRings []*ring
 	freeSubs  []*subject
@@ -68,14 +71,6 @@ type shard struct {
 	touch                            uint64 // AddBatch's early loads, kept so they stay
 
 	_ [64]byte // keep shards on separate cache lines
-}
-
-// entry is what a tracked IP costs while idle.
-type entry struct {
-	sub       *subject // counters, nil while idle
-	lastAbove uint32   // unix second of the latest second above threshold, 0: never
-	prof      uint8
-	inNet     bool // inside Config.Networks: counts in its prefix aggregate
 }
 
 // subject is an IP or a prefix aggregate with traffic in the window.
@@ -148,8 +143,7 @@ func New(cfg Config) (*Detector, error) {
 	d.carpet = d.byName[cfg.CarpetProfile]
 	for i := range d.shards {
 		sh := &d.shards[i]
-		sh.ip4 = map[uint32]entry{}
-		sh.ip6 = map[u128]entry{}
+		sh.ip6 = map[u128]*entry{}
 		sh.pfx = map[u128]*subject{}
 	}
 	return d, nil
@@ -174,22 +168,17 @@ func (d *Detector) shardOf(k u128, v4 bool) (u128, int) {
 	return pk, int(h >> (64 - 6)) // numShards = 64
 }
 
-func (sh *shard) lookup(k u128, v4 bool) (entry, bool) {
+// lookup returns the entry of a tracked IP, or nil. The entry stays valid while the shard
+// lock is held and no IP is tracked.
+func (sh *shard) lookup(k u128, v4 bool) *entry {
 	if v4 {
-		e, ok := sh.ip4[uint32(k.lo)]
-		return e, ok
+		return sh.ip4.find(uint32(k.lo))
 	}
-	e, ok := sh.ip6[k]
-	return e, ok
+	return sh.ip6[k]
 }
 
-func (sh *shard) store(k u128, v4 bool, e entry) {
-	if v4 {
-		sh.ip4[uint32(k.lo)] = e
-	} else {
-		sh.ip6[k] = e
-	}
-}
+// tracked is the number of tracked IPs of the shard.
+func (sh *shard) tracked() int { return sh.ip4.n + len(sh.ip6) }
 
 // Track starts tracking ip with the named profile, or changes the profile of a tracked IP
 // (keeping its counters).
@@ -206,15 +195,21 @@ func (d *Detector) Track(ip netip.Addr, profileName string) error {
 	_, sh := d.locate(k, ip.Is4())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.lookup(k, ip.Is4())
-	if !ok {
-		e.inNet = d.nets.contains(k)
+	var e *entry
+	added := false
+	if ip.Is4() {
+		e, added = sh.ip4.insert(uint32(k.lo))
+	} else if e = sh.ip6[k]; e == nil {
+		e, added = &entry{act: -1}, true
+		sh.ip6[k] = e
+	}
+	if added && d.nets.contains(k) {
+		e.flags |= fInNet
 	}
 	e.prof = p
-	if e.sub != nil {
-		e.sub.prof = p
+	if e.act >= 0 {
+		sh.ips[e.act].prof = p
 	}
-	sh.store(k, ip.Is4(), e)
 	return nil
 }
 
@@ -226,15 +221,15 @@ func (d *Detector) Untrack(ip netip.Addr) bool {
 	_, sh := d.locate(k, ip.Is4())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.lookup(k, ip.Is4())
-	if !ok {
+	e := sh.lookup(k, ip.Is4())
+	if e == nil {
 		return false
 	}
-	if e.sub != nil {
-		sh.ips = sh.release(sh.ips, e.sub)
+	if e.act >= 0 {
+		sh.dropIP(sh.ips[e.act])
 	}
 	if ip.Is4() {
-		delete(sh.ip4, uint32(k.lo))
+		sh.ip4.remove(uint32(k.lo))
 	} else {
 		delete(sh.ip6, k)
 	}
@@ -253,7 +248,7 @@ func (d *Detector) Add(f *netguard.Flow, now time.Time) {
 	}
 	sh := &d.shards[si]
 	sh.mu.Lock()
-	p.e, p.tracked = sh.lookup(p.k, p.v4)
+	p.e = sh.lookup(p.k, p.v4)
 	d.count(sh, f, &p)
 	sh.mu.Unlock()
 }
@@ -308,27 +303,17 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 		}
 		sh := &d.shards[si]
 		sh.mu.Lock()
-		// Look up every destination and touch the slots the records will write: the loads are
-		// independent, so the processor overlaps their cache misses.
+		// Look up every destination, then touch the cells the records will write: the loads
+		// of each pass are independent, so the processor overlaps their cache misses.
 		var touch uint64
 		for _, i := range group {
 			p := &pl[i]
-			p.e, p.tracked = sh.lookup(p.k, p.v4)
-			if sub := p.e.sub; sub != nil {
-				touch += uint64(sub.head)
-			}
+			p.e = sh.lookup(p.k, p.v4)
 		}
 		for _, i := range group {
 			p := &pl[i]
-			if !p.inWindow {
-				continue
-			}
-			if sub := p.e.sub; sub != nil {
-				for j := range p.cl.n {
-					if r := sub.cnt[p.cl.c[j]].r; r != nil {
-						touch += uint64(r.slots[p.sp.last&windowMask].pkts)
-					}
-				}
+			if e := p.e; e != nil && e.act >= 0 && p.inWindow {
+				touch += uint64(sh.cells[e.act][p.sp.last&1].stamp)
 			}
 		}
 		sh.touch = touch
@@ -340,15 +325,16 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 }
 
 // placed is a flow record ready to count: its keys, span and classes, then the entry of its
-// destination, read under the shard lock.
+// destination (nil: not tracked), read under the shard lock.
 type placed struct {
 	k, pk    u128
 	sp       span
 	cl       classes
-	e        entry
+	e        *entry
 	v4       bool
 	inWindow bool
-	tracked  bool
+	split    bool  // sh0 and sh1 hold the parts of a two-second record
+	sh0, sh1 share // computed once for the IP and its prefix
 }
 
 // place fills p from f and returns the index of the shard of its destination, or -1 (counted
@@ -368,14 +354,16 @@ func (d *Detector) place(f *netguard.Flow, now time.Time, p *placed) int {
 	return si
 }
 
-// count adds the placed record f to sh, whose lock the caller holds; p.e and p.tracked were
-// read under that lock (an earlier record of the batch may have created the counters since).
+// count adds the placed record f to sh, whose lock the caller holds; p.e was read under that
+// lock.
 func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 	var subs [2]*subject
-	e, tracked := p.e, p.tracked
+	e := p.e
 	k, pk, v4 := p.k, p.pk, p.v4
-	inNet := e.inNet
-	if !tracked {
+	var inNet bool
+	if e != nil {
+		inNet = e.flags&fInNet != 0
+	} else {
 		inNet = d.nets.contains(k)
 		if !inNet {
 			sh.unknown++
@@ -388,19 +376,17 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 		return
 	}
 	sh.flows++
-	if tracked {
-		if e.sub == nil {
-			e, _ = sh.lookup(k, v4)
+	if e != nil && (e.act < 0 || e.flags&fCold != 0 || d.noCells || !sh.addHot(d.layout, sh.ips, sh.cells, e.act, p)) {
+		if e.act < 0 {
+			s := sh.activate(k, v4, e.prof, false)
+			s.lastAbove = int64(e.lastAbove)
+			s.inNet, s.prefixKey = inNet, pk
+			e.act = int32(len(sh.ips))
+			s.idx = e.act
+			sh.ips = append(sh.ips, s)
+			sh.cells = append(sh.cells, cellPair{})
 		}
-		if e.sub == nil {
-			e.sub = sh.activate(k, v4, e.prof, false)
-			e.sub.lastAbove = int64(e.lastAbove)
-			e.sub.inNet, e.sub.prefixKey = inNet, pk
-			sh.ips = append(sh.ips, e.sub)
-			e.sub.idx = int32(len(sh.ips) - 1)
-			sh.store(k, v4, e)
-		}
-		subs[0] = e.sub
+		subs[0] = sh.ips[e.act]
 	}
 	if inNet {
 		pf := sh.pfx[pk]
@@ -408,9 +394,15 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			pf = sh.activate(pk, v4, d.carpet, true)
 			sh.pfx[pk] = pf
 			sh.pfxs = append(sh.pfxs, pf)
+			sh.pcells = append(sh.pcells, cellPair{})
 			pf.idx = int32(len(sh.pfxs) - 1)
+			subs[1] = pf // its first record creates its rings
+		} else if pf.top != nil || d.noCells || !sh.addHot(d.layout, sh.pfxs, sh.pcells, pf.idx, p) {
+			subs[1] = pf
 		}
-		subs[1] = pf
+	}
+	if subs == [2]*subject{} {
+		return // counted in the cells
 	}
 	sh.spread(&subs, &p.sp, p.cl)
 	for _, s := range subs {
@@ -592,13 +584,46 @@ func (sh *shard) activate(key u128, v4 bool, prof uint8, isPrefix bool) *subject
 	return s
 }
 
-// release drops the counters of s, removes it from list and returns the list.
-func (sh *shard) release(list []*subject, s *subject) []*subject {
-	last := len(list) - 1
-	list[s.idx] = list[last]
-	list[s.idx].idx = s.idx
-	list[last] = nil
-	list = list[:last]
+// dropPrefix drops the counters and cells of prefix aggregate s.
+func (sh *shard) dropPrefix(s *subject) {
+	delete(sh.pfx, s.key)
+	last := len(sh.pfxs) - 1
+	if j := s.idx; int(j) != last {
+		moved := sh.pfxs[last]
+		sh.pfxs[j], sh.pcells[j] = moved, sh.pcells[last]
+		moved.idx = j
+	}
+	sh.pfxs[last] = nil
+	sh.pfxs, sh.pcells = sh.pfxs[:last], sh.pcells[:last]
+	if last == 0 {
+		sh.pcells = nil
+	}
+	sh.recycle(s)
+}
+
+// dropIP drops the counters and cells of active IP s; the caller updates or removes its
+// entry. The last active IP takes its place.
+func (sh *shard) dropIP(s *subject) {
+	last := len(sh.ips) - 1
+	if j := s.idx; int(j) != last {
+		moved := sh.ips[last]
+		sh.ips[j], sh.cells[j] = moved, sh.cells[last]
+		moved.idx = j
+		sh.lookup(moved.key, moved.v4).act = j
+	}
+	sh.ips[last] = nil
+	sh.ips, sh.cells = sh.ips[:last], sh.cells[:last]
+	// Give back the cells of a shard that went quiet.
+	if c := cap(sh.cells); last == 0 {
+		sh.cells = nil
+	} else if c > 64 && last < c/4 {
+		sh.cells = append(make([]cellPair, 0, 2*last), sh.cells...)
+	}
+	sh.recycle(s)
+}
+
+// recycle keeps the memory of a released subject in the free lists (up to their caps).
+func (sh *shard) recycle(s *subject) {
 	for i := range s.cnt {
 		if r := s.cnt[i].r; r != nil && len(sh.freeRings) < freeRingsCap {
 			sh.freeRings = append(sh.freeRings, r)
@@ -609,7 +634,6 @@ func (sh *shard) release(list []*subject, s *subject) []*subject {
 	if len(sh.freeSubs) < freeSubsCap {
 		sh.freeSubs = append(sh.freeSubs, s)
 	}
-	return list
 }
 
 func (sh *shard) newTop() *topK {
@@ -627,4 +651,24 @@ func (sh *shard) freeTop(s *subject) {
 		sh.freeTops = append(sh.freeTops, s.top)
 	}
 	s.top = nil
+}
+
+// setTop gives s a top-sources counter, or takes it away, and tells the hot path: the records
+// of an IP whose sources are counted go to the rings.
+func (sh *shard) setTop(s *subject, on bool) {
+	if on {
+		s.top = sh.newTop()
+	} else {
+		sh.freeTop(s)
+	}
+	if s.isPrefix {
+		return
+	}
+	if e := sh.lookup(s.key, s.v4); e != nil && e.act == s.idx {
+		if on {
+			e.flags |= fCold
+		} else {
+			e.flags &^= fCold
+		}
+	}
 }

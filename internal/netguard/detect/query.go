@@ -17,13 +17,13 @@ func (d *Detector) LastAboveThreshold(ip netip.Addr) (time.Time, bool) {
 	_, sh := d.locate(k, ip.Is4())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.lookup(k, ip.Is4())
-	if !ok {
+	e := sh.lookup(k, ip.Is4())
+	if e == nil {
 		return time.Time{}, false
 	}
 	last := int64(e.lastAbove)
-	if e.sub != nil {
-		last = e.sub.lastAbove
+	if e.act >= 0 {
+		last = sh.ips[e.act].lastAbove
 	}
 	if last <= 0 {
 		return time.Time{}, false
@@ -48,19 +48,21 @@ func (d *Detector) Traffic(ip netip.Addr, sec time.Time) (Traffic, bool) {
 	_, sh := d.locate(k, ip.Is4())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.lookup(k, ip.Is4())
-	if !ok {
+	e := sh.lookup(k, ip.Is4())
+	if e == nil {
 		return Traffic{}, false
 	}
 	tr := Traffic{Classes: map[netguard.Vector]Rate{}}
-	if e.sub == nil {
+	if e.act < 0 {
 		return tr, true
 	}
+	s := sh.ips[e.act]
+	sh.flushAll(s, &sh.cells[e.act])
 	var m measure
-	d.measure(e.sub, floorDiv(sec.UnixNano(), 1e9), &m)
+	d.measure(s, floorDiv(sec.UnixNano(), 1e9), &m)
 	tr.Total = m.total(d.layout.total)
 	for i := range d.layout.n {
-		if v := d.layout.vector[i]; v != "" && e.sub.used&(1<<i) != 0 && m.v[i] != [numMetrics]uint64{} {
+		if v := d.layout.vector[i]; v != "" && s.used&(1<<i) != 0 && m.v[i] != [numMetrics]uint64{} {
 			tr.Classes[v] = Rate{PPS: m.v[i][mPkts], BPS: m.v[i][mBits], FPS: m.v[i][mFlows]}
 		}
 	}
@@ -80,12 +82,13 @@ func (d *Detector) Threshold(ip netip.Addr, v netguard.Vector) (Limit, bool) {
 	_, sh := d.locate(k, ip.Is4())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.lookup(k, ip.Is4())
-	if !ok {
+	e := sh.lookup(k, ip.Is4())
+	if e == nil {
 		return Limit{}, false
 	}
 	var base [numMetrics]float32
-	if s := e.sub; s != nil {
+	if e.act >= 0 {
+		s := sh.ips[e.act]
 		if i == d.layout.total {
 			base = s.base
 		} else if r := s.cnt[i].r; r != nil {
@@ -109,8 +112,8 @@ func (d *Detector) Profile(ip netip.Addr) (string, bool) {
 	_, sh := d.locate(k, ip.Is4())
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	e, ok := sh.lookup(k, ip.Is4())
-	if !ok {
+	e := sh.lookup(k, ip.Is4())
+	if e == nil {
 		return "", false
 	}
 	return d.profiles[e.prof].name, true
@@ -144,7 +147,7 @@ func (d *Detector) Stats() Stats {
 		st.Unknown += sh.unknown
 		st.Untracked += sh.untracked
 		st.Stale += sh.stale
-		st.Tracked += len(sh.ip4) + len(sh.ip6)
+		st.Tracked += sh.tracked()
 		st.ActiveIPs += len(sh.ips)
 		st.ActivePrefixes += len(sh.pfxs)
 		for _, s := range sh.ips {

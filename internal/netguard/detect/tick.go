@@ -39,6 +39,7 @@ func (d *Detector) Tick(now time.Time) []Event {
 		sh.mu.Lock()
 		for j := len(sh.ips) - 1; j >= 0; j-- {
 			s := sh.ips[j]
+			sh.settle(s, &sh.cells[j], c)
 			if again {
 				if s.dirty <= c {
 					events = d.judge(sh, s, &t, events)
@@ -52,6 +53,7 @@ func (d *Detector) Tick(now time.Time) []Event {
 		}
 		for j := len(sh.pfxs) - 1; j >= 0; j-- {
 			s := sh.pfxs[j]
+			sh.settle(s, &sh.pcells[j], c)
 			if again {
 				if s.dirty <= c {
 					events = d.judge(sh, s, &t, events)
@@ -60,8 +62,7 @@ func (d *Detector) Tick(now time.Time) []Event {
 			}
 			events = d.judge(sh, s, &t, events)
 			if s.atk == nil && s.head <= c-window {
-				delete(sh.pfx, s.key)
-				sh.pfxs = sh.release(sh.pfxs, s)
+				sh.dropPrefix(s)
 			}
 		}
 		sh.mu.Unlock()
@@ -81,15 +82,14 @@ func (d *Detector) Tick(now time.Time) []Event {
 type tickRange struct{ c, newFrom, prev int64 }
 
 func (d *Detector) releaseIP(sh *shard, s *subject) {
-	e, ok := sh.lookup(s.key, s.v4)
-	if ok && e.sub == s {
+	if e := sh.lookup(s.key, s.v4); e != nil && e.act == s.idx {
 		if s.lastAbove > 0 {
 			e.lastAbove = uint32(min(s.lastAbove, math.MaxUint32))
 		}
-		e.sub = nil
-		sh.store(s.key, s.v4, e)
+		sh.dropIP(s)
+		e.act = -1
+		e.flags &^= fCold
 	}
-	sh.ips = sh.release(sh.ips, s)
 }
 
 // measure is one second of a subject, judged against its profile.
@@ -309,7 +309,7 @@ func (d *Detector) judge(sh *shard, s *subject, t *tickRange, events []Event) []
 		m = measure{} // second c is empty
 	}
 	if m.above != 0 && s.top == nil {
-		s.top = sh.newTop() // the sources of the coming seconds
+		sh.setTop(s, true) // the sources of the coming seconds
 	}
 	d.learn(s, t)
 
@@ -331,7 +331,7 @@ func (d *Detector) judge(sh *shard, s *subject, t *tickRange, events []Event) []
 		}
 	}
 	if s.atk == nil && s.top != nil && t.c-s.lastAbove >= d.k {
-		sh.freeTop(s)
+		sh.setTop(s, false)
 	}
 	return events
 }
