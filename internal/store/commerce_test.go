@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/itsgow/itsgow/internal/billing"
+	"github.com/itsgow/itsgow/internal/order"
 	"github.com/itsgow/itsgow/internal/store"
 	"github.com/itsgow/itsgow/internal/store/storetest"
 )
@@ -112,3 +113,62 @@ func TestInvoiceNumbersAreGapFree(t *testing.T) {
 }
 
 var errRollback = fmt.Errorf("rollback on purpose")
+
+// TestIssuedPaperIsFinal: the schema itself refuses to delete an invoice or to rewrite an issued
+// invoice or order form; status and dates still change.
+func TestIssuedPaperIsFinal(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cust := newCustomer("final@example.fr")
+		if err := db.WithTx(ctx, func(q *store.Q) error { return q.InsertAccount(ctx, &cust) }); err != nil {
+			t.Fatal(err)
+		}
+		inv := billing.Invoice{Kind: billing.KindInvoice, Series: "F", Year: 2026, Seq: 1, Number: billing.FormatNumber("F", 2026, 1),
+			CustomerID: cust.ID, Language: "fr", IssuedAt: t0, DueAt: t0, Currency: "EUR", Scheme: billing.SchemeFrance,
+			Purpose: billing.PurposeOrder, Status: billing.Unpaid, ExclTaxCents: 1000, TaxCents: 200, InclTaxCents: 1200}
+		if err := db.WithTx(ctx, func(q *store.Q) error { return q.InsertInvoice(ctx, &inv) }); err != nil {
+			t.Fatal(err)
+		}
+		sqlDB := db.SQL()
+		param := "?"
+		if db.Engine() == store.Postgres {
+			param = "$1"
+		}
+		for _, bad := range []string{
+			`DELETE FROM invoices WHERE id = ` + param,
+			`UPDATE invoices SET total_incl_tax_cents = 1 WHERE id = ` + param,
+			`UPDATE invoices SET lines = '[]', number = 'F2026-999999' WHERE id = ` + param,
+			`UPDATE invoices SET customer = '{}' WHERE id = ` + param,
+		} {
+			if _, err := sqlDB.Exec(bad, inv.ID); err == nil {
+				t.Errorf("the schema accepted %s", bad)
+			}
+		}
+		if _, err := sqlDB.Exec(`UPDATE invoices SET status = 'paid' WHERE id = `+param, inv.ID); err != nil {
+			t.Errorf("status change refused: %v", err)
+		}
+		var n int64
+		if err := sqlDB.QueryRow(`SELECT total_incl_tax_cents FROM invoices WHERE id = `+param, inv.ID).Scan(&n); err != nil || n != 1200 {
+			t.Fatalf("invoice total %d %v", n, err)
+		}
+		o := order.Order{CustomerID: cust.ID, Status: order.NotPaid, PlanCode: "ECO-1", Range: "ECOGREEN", PlanName: "ECO-1", DurationMonths: 1,
+			OSImage: "debian-12", Language: "fr", Currency: "EUR", Scheme: billing.SchemeFrance, ExclTaxCents: 1000, TaxCents: 200,
+			InclTaxCents: 1200, CreatedAt: t0}
+		if err := db.WithTx(ctx, func(q *store.Q) error { return q.InsertOrder(ctx, &o) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{
+			`UPDATE orders SET total_incl_tax_cents = 1 WHERE id = ` + param,
+			`UPDATE orders SET lines = '[]' WHERE id = ` + param,
+			`UPDATE orders SET plan_code = 'ENT-2' WHERE id = ` + param,
+		} {
+			if _, err := sqlDB.Exec(bad, o.ID); err == nil {
+				t.Errorf("the schema accepted %s", bad)
+			}
+		}
+		if _, err := sqlDB.Exec(`UPDATE orders SET status = 'cancelled' WHERE id = `+param, o.ID); err != nil {
+			t.Errorf("status change refused: %v", err)
+		}
+	})
+}
