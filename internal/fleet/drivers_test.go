@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/itsgow/itsgow/internal/account"
+	"github.com/itsgow/itsgow/internal/errs"
 	"github.com/itsgow/itsgow/internal/fleet"
 	"github.com/itsgow/itsgow/internal/fleet/probe"
 	"github.com/itsgow/itsgow/internal/fleet/redfish"
@@ -94,6 +95,43 @@ func TestRedfishDelivery(t *testing.T) {
 				t.Fatalf("server stuck in %s", s.State)
 			}
 		})
+	}
+}
+
+// A Redfish BMC without an enabled console: the customer gets a clear 422 bmc_unsupported and
+// no session is recorded; a BMC that answers garbage is a 503 that names the controller.
+func TestRedfishConsoleRefused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, storetest.OpenSQLite(t), options{perProfile: 1})
+	bmc := redfishtest.New(t, redfishtest.Supermicro, redfishtest.Options{})
+	inv, err := newRedfish(t, bmc).Inventory(ctx)
+	must(t, err)
+	m, err := e.svc.Enroll(ctx, account.System, fleet.Enrollment{Serial: inv.Serial, Datacenter: "RBX1", Rack: "A01", U: 30, Profile: "RF-1", BMC: bmc.BMC()})
+	must(t, err)
+	e.tick()
+	srv, _ := e.deliver("o-rf-console", "RF-1", edKey)
+	e.tick()
+	e.up.Store(e.mainIP(srv.ID), true)
+	_, err = e.svc.Reconcile(ctx)
+	must(t, err)
+	if s := e.server(srv.ID); s.State != fleet.ServerActive || s.MachineID != m.ID {
+		t.Fatalf("server %+v", s)
+	}
+	for _, c := range []string{"GraphicalConsole", "SerialConsole"} {
+		bmc.Set("/redfish/v1/Managers/1", c, map[string]any{"ServiceEnabled": false})
+	}
+	_, err = e.svc.Console(ctx, account.System, 0, srv.ID)
+	if ee := errs.As(err); ee == nil || ee.Code != "bmc_unsupported" || !strings.Contains(errs.Public(err), "console") {
+		t.Fatalf("console on a BMC without one: %v", err)
+	}
+	if cs, _ := e.db.Fleet().ConsolesOf(ctx, srv.ID, 5); len(cs) != 0 || len(bmc.Accounts()) != 0 {
+		t.Fatalf("sessions %+v, accounts %v", cs, bmc.Accounts())
+	}
+	bmc.Intercept(redfishtest.Respond("GET", "/redfish/v1/Managers/1", http.StatusOK, "application/json", "{garbage"))
+	_, err = e.svc.Console(ctx, account.System, 0, srv.ID)
+	if errs.KindOf(err) != errs.Unavailable || !strings.Contains(errs.Public(err), "management controller") {
+		t.Fatalf("console on a BMC answering garbage: %v", err)
 	}
 }
 

@@ -14,6 +14,12 @@ import (
 var ErrUnsupported = errs.Coded(errs.Invalid, "bmc_unsupported",
 	"the server's management controller does not support this operation")
 
+// Unsupported is ErrUnsupported with a public message that says what the BMC lacks;
+// errors.Is(err, ErrUnsupported) holds.
+func Unsupported(msg string) error {
+	return &errs.Error{Kind: errs.Invalid, Code: ErrUnsupported.Code, Msg: msg, Cause: ErrUnsupported}
+}
+
 // BMCError is a failure reported by, or on the way to, a BMC.
 type BMCError struct {
 	Op     string // the request that failed, e.g. "POST /redfish/v1/Systems/1/Actions/ComputerSystem.Reset"

@@ -66,7 +66,7 @@ func (d *Driver) OpenConsole(ctx context.Context, _ time.Duration) (fleet.Consol
 		return c.EnableUser(ctx, id)
 	})
 	if errors.Is(err, errNoSOL) {
-		return fleet.Console{}, fmt.Errorf("ipmi console %s: %w: %w", d.host, errNoSOL, fleet.ErrUnsupported)
+		return fleet.Console{}, fmt.Errorf("ipmi console %s: %w", d.host, fleet.Unsupported(errNoSOL.Error()))
 	}
 	if err != nil {
 		return fleet.Console{}, err

@@ -14,6 +14,7 @@ import (
 	"github.com/bougou/go-ipmi/pkg/command/transport"
 	"github.com/bougou/go-ipmi/pkg/types"
 
+	"github.com/itsgow/itsgow/internal/errs"
 	"github.com/itsgow/itsgow/internal/fleet"
 	"github.com/itsgow/itsgow/internal/fleet/ipmi"
 )
@@ -119,7 +120,7 @@ func TestConsoleWithoutSOL(t *testing.T) {
 	d := newDriver(t, bmc)
 	ready(t, d)
 	_, err := d.OpenConsole(context.Background(), 15*time.Minute)
-	if !errors.Is(err, fleet.ErrUnsupported) || !strings.Contains(err.Error(), "serial over LAN is not supported by this BMC") {
-		t.Fatalf("open without SOL: %v", err)
+	if !errors.Is(err, fleet.ErrUnsupported) || errs.Public(err) != "serial over LAN is not supported by this BMC" || errs.KindOf(err) != errs.Invalid {
+		t.Fatalf("open without SOL: %v (public %q)", err, errs.Public(err))
 	}
 }

@@ -50,7 +50,7 @@ func (d *Driver) openConsole(ctx context.Context) (fleet.Console, error) {
 		return fleet.Console{}, err
 	}
 	if mgr == "" {
-		return fleet.Console{}, fmt.Errorf("no Manager: %w", fleet.ErrUnsupported)
+		return fleet.Console{}, fleet.Unsupported("the management controller lists no Manager, hence no console")
 	}
 	var m manager
 	if _, err := d.getJSON(ctx, mgr, &m); err != nil {
@@ -58,7 +58,7 @@ func (d *Driver) openConsole(ctx context.Context) (fleet.Console, error) {
 	}
 	kind, types := m.console()
 	if kind == "" {
-		return fleet.Console{}, fmt.Errorf("the Manager offers no enabled graphical or serial console: %w", fleet.ErrUnsupported)
+		return fleet.Console{}, fleet.Unsupported("the management controller offers no enabled graphical or serial console")
 	}
 	user, pw := newCredential()
 	ref, err := d.createAccount(ctx, user, pw)
@@ -103,7 +103,7 @@ func (d *Driver) accountsPath(ctx context.Context) (string, error) {
 		return "", err
 	}
 	if root.AccountService.ID == "" {
-		return "", fmt.Errorf("no AccountService: %w", fleet.ErrUnsupported)
+		return "", fleet.Unsupported("the management controller has no AccountService to make a console credential")
 	}
 	var as accountService
 	if _, err := d.getJSON(ctx, root.AccountService.ID, &as); err != nil {

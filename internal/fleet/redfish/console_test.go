@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsgow/itsgow/internal/errs"
 	"github.com/itsgow/itsgow/internal/fleet"
 	"github.com/itsgow/itsgow/internal/fleet/redfish"
 	"github.com/itsgow/itsgow/internal/fleet/redfish/redfishtest"
@@ -103,7 +104,7 @@ func TestConsoleKinds(t *testing.T) {
 
 	hpe := redfishtest.New(t, redfishtest.HPE, redfishtest.Options{})
 	hpe.Set("/redfish/v1/", "AccountService", nil)
-	if _, err := newDriver(t, hpe, nil).OpenConsole(ctx, time.Minute); !errors.Is(err, fleet.ErrUnsupported) || !strings.Contains(err.Error(), "AccountService") {
+	if _, err := newDriver(t, hpe, nil).OpenConsole(ctx, time.Minute); !errors.Is(err, fleet.ErrUnsupported) || !strings.Contains(errs.Public(err), "AccountService") {
 		t.Fatalf("no AccountService: %v", err)
 	}
 
