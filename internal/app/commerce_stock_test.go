@@ -60,6 +60,10 @@ func TestStockPerDatacenter(t *testing.T) {
 		}
 		_, r := placeOrder(t, e, tok, orderIn("PAR9"), "")
 		wantProblem(t, r, http.StatusUnprocessableEntity, "invalid_input", "items[0].datacenter")
+		waiting, r := placeOrder(t, e, tok, orderIn("RBX1"), "") // ordered now, paid once RBX1 is empty
+		if r.Status != 201 {
+			t.Fatalf("order in RBX1: %d %s", r.Status, r.Body)
+		}
 		for i := range 2 {
 			o, r := placeOrder(t, e, tok, orderIn("rbx1"), "")
 			if r.Status != 201 || o.Datacenter != "RBX1" {
@@ -80,6 +84,12 @@ func TestStockPerDatacenter(t *testing.T) {
 		_, r = placeOrder(t, e, tok, orderIn("RBX1"), "")
 		if pr := wantProblem(t, r, http.StatusConflict, "out_of_stock", "items[0].datacenter"); pr.Detail == "" {
 			t.Fatal("out_of_stock without its reason")
+		}
+		// the money of an order that could not be delivered in time is not taken
+		pr := wantProblem(t, e.Do(t, "POST", fmt.Sprintf("/api/v1/orders/%d/pay", waiting.ID), tok,
+			apptest.MustJSON(map[string]string{"method": "sandbox", "card": "4242424242424242"})), http.StatusConflict, "out_of_stock")
+		if pr.Detail == "" || getOrder(t, e, tok, waiting.ID).Status != "notPaid" {
+			t.Fatalf("paid an order with no free server in its datacenter: %+v", pr)
 		}
 		if o, r := placeOrder(t, e, tok, orderIn("GRA2"), ""); r.Status != 201 || o.Datacenter != "GRA2" {
 			t.Fatalf("order in GRA2: %d %s", r.Status, r.Body)
@@ -138,4 +148,38 @@ func TestLateCancelReleasesTheFleetMachine(t *testing.T) {
 			t.Fatalf("machine of the cancelled order: %+v %v", m, err)
 		}
 	})
+}
+
+// With the seeded count, two unpaid orders for the last server: the first paid takes it, the
+// second is refused before any money is taken (a retry of the first payment still answers it).
+func TestPaymentNeedsAFreeServer(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{Config: manualStock})
+	tok := e.Creds.Customer.Token
+	if _, err := e.App.DB.SQL().Exec(`UPDATE catalog_stock SET free = 1 WHERE plan_code = 'ECO-2'`); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := placeOrder(t, e, tok, map[string]any{"items": []any{item("ECO-2", 1)}}, "")
+	b, _ := placeOrder(t, e, tok, map[string]any{"items": []any{item("ECO-2", 1)}}, "")
+	hdr := map[string]string{"Authorization": "Bearer " + tok, "Content-Type": "application/json", "Idempotency-Key": "last-one"}
+	body := apptest.MustJSON(map[string]string{"method": "sandbox", "card": "4242424242424242"})
+	first := e.DoHeaders(t, "POST", fmt.Sprintf("/api/v1/orders/%d/pay", a.ID), body, hdr)
+	e.Tick(t)
+	if first.Status != 202 || getOrder(t, e, tok, a.ID).Status != "paid" || stockOf(t, e, "ECO-2") != 0 {
+		t.Fatalf("first payment: %d %s", first.Status, first.Body)
+	}
+	var p1, p2 struct{ ID int64 }
+	first.JSON(t, &p1)
+	again := e.DoHeaders(t, "POST", fmt.Sprintf("/api/v1/orders/%d/pay", a.ID), body, hdr)
+	if again.Status == 202 {
+		again.JSON(t, &p2)
+	}
+	if again.Status != 202 || p2.ID != p1.ID {
+		t.Fatalf("retry of the first payment: %d %s", again.Status, again.Body)
+	}
+	wantProblem(t, e.Do(t, "POST", fmt.Sprintf("/api/v1/orders/%d/pay", b.ID), tok, body), http.StatusConflict, "out_of_stock")
+	var n int
+	if err := e.App.DB.SQL().QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM payments WHERE order_id = %d`, b.ID)).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("payments of the second order: %d %v", n, err)
+	}
 }

@@ -416,12 +416,43 @@ func (s *Service) Refunds(ctx context.Context, id ID) ([]Refund, error) {
 	return s.deps.Store.RefundsOf(ctx, id)
 }
 
+// stillInStock refuses to take the money of an unpaid order whose plan (or datacenter) has no
+// free server any more: the delivery clock would start on a server that cannot be delivered in
+// time (Art. 4). A retry of a payment already begun (its Idempotency-Key) is not checked again.
+func (s *Service) stillInStock(ctx context.Context, cust account.Account, id ID, key string) error {
+	if key != "" {
+		if _, err := s.deps.Store.PaymentByKey(ctx, int64(cust.ID), key); err == nil {
+			return nil
+		}
+	}
+	o, err := s.Order(ctx, cust.ID, id)
+	if err != nil || o.Status != NotPaid {
+		return nil // the payment answers these
+	}
+	plan, err := s.deps.Catalog.Plan(ctx, o.PlanCode, true)
+	if err != nil {
+		return err
+	}
+	stock, where := plan.Stock, ""
+	if site, ok := plan.Site(o.Datacenter); ok && o.Datacenter != "" {
+		stock, where = site.Stock, " in "+site.Datacenter
+	}
+	if stock != catalog.StockEmpty {
+		return nil
+	}
+	return &errs.Error{Kind: errs.Conflict, Code: "out_of_stock", Msg: "no server of plan " + o.PlanCode + " is free any more" + where +
+		": it could not be delivered within the deadline, so nothing is charged; pay later or cancel the order"}
+}
+
 // ErrAlreadyPaid answers a payment of something paid.
 var ErrAlreadyPaid = errs.Coded(errs.Conflict, "already_paid", "this is already paid")
 
 // Pay starts the payment of an order. With an idempotency key, the same key answers the
 // payment it started first.
 func (s *Service) Pay(ctx context.Context, actor account.Actor, cust account.Account, id ID, in PayInput) (Payment, error) {
+	if err := s.stillInStock(ctx, cust, id, in.IdempotencyKey); err != nil {
+		return Payment{}, err
+	}
 	return s.pay(ctx, actor, cust, in, func(tx Tx) (Payment, error) {
 		o, err := tx.GetOrder(ctx, id)
 		if err != nil {
