@@ -4,7 +4,8 @@
 // orders placed after it), options (pro use, edge firewall, licences, extra IPs) and stock.
 //
 // Stock comes from a StockSource: the fleet counts its free servers per hardware profile (and,
-// as an Estimator, gives the install time the delivery estimate is made of); the store's seeded
+// as an Estimator, gives the install time the delivery estimate is made of; as a SiteSource, the
+// count of each datacenter, since an order naming a datacenter is served there); the store's seeded
 // count per plan, edited by staff, is the fallback chosen by configuration.
 //
 // It is a domain package: it imports account, errs, clock, logkey, money and the standard
