@@ -79,6 +79,13 @@ func TestFleetDemoAndAPI(t *testing.T) {
 			t.Fatalf("ips %+v", ips.Items)
 		}
 		fleetDo(t, e, "PUT", "/api/v1/ips/"+app.DemoMainIP+"/reverse", cust, map[string]string{"reverse": "www.martin.example"}, 200, nil)
+		var one struct{ IP, Reverse string }
+		fleetDo(t, e, "GET", "/api/v1/ips/"+app.DemoMainIP, cust, nil, 200, &one)
+		if one.Reverse != "www.martin.example" {
+			t.Fatalf("reverse %+v", one)
+		}
+		wantProblem(t, e.Do(t, "PUT", "/api/v1/ips/"+app.DemoMainIP+"/reverse", cust, apptest.MustJSON(map[string]string{"reverse": "not a name!"})),
+			422, "invalid_input", "reverse")
 		var st struct {
 			Planned []struct{ Title string } `json:"planned"`
 		}
@@ -88,6 +95,7 @@ func TestFleetDemoAndAPI(t *testing.T) {
 		}
 		other := newFleetCustomer(t, e, "other@example.fr")
 		fleetDo(t, e, "GET", fmt.Sprintf("/api/v1/servers/%d", s.ID), other, nil, 404, nil)
+		fleetDo(t, e, "PUT", "/api/v1/ips/"+app.DemoMainIP+"/reverse", other, map[string]string{"reverse": "evil.example"}, 404, nil)
 		fleetDo(t, e, "POST", fmt.Sprintf("/api/v1/servers/%d/reboot", s.ID), other, map[string]string{"type": "soft"}, 404, nil)
 		fleetDo(t, e, "GET", "/api/v1/staff/machines", cust, nil, 403, nil)
 
