@@ -415,3 +415,45 @@ func TestQuarantineEdge(t *testing.T) {
 		}
 	})
 }
+
+// Deliveries racing for quarantined addresses whose quarantine ended each get a different one:
+// none fails on another's reuse (PostgreSQL skips the rows other transactions are reusing).
+func TestConcurrentReuse(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, options{perProfile: 5, pools: []string{"198.18.0.0/28", "2001:db8:1000::/48"}})
+		for i := range 5 {
+			srv, _ := e.deliver(fmt.Sprintf("old-%d", i), "ECO-1", edKey)
+			_, err := e.svc.Terminate(ctx, account.System, 0, srv.ID, "test", fleet.TerminateNow)
+			must(t, err)
+		}
+		e.clk.Advance(30 * 24 * time.Hour)
+		var wg sync.WaitGroup
+		errc := make(chan error, 5)
+		ids := make([]fleet.ServerID, 5)
+		for i := range 5 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				srv, _, err := e.svc.Deliver(ctx, account.System, fleet.DeliveryRequest{OrderRef: fmt.Sprintf("new-%d", i), CustomerID: e.customer.ID,
+					Plan: "PERF-1", Profile: "PERF-1", OSImage: "debian-13", SSHKey: edKey})
+				ids[i] = srv.ID
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			must(t, err)
+		}
+		seen := map[netip.Addr]bool{}
+		for _, id := range ids {
+			ip := e.mainIP(id)
+			if !ip.IsValid() || seen[ip] {
+				t.Fatalf("server %d got %s (seen: %v)", id, ip, seen)
+			}
+			seen[ip] = true
+		}
+	})
+}
