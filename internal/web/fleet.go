@@ -108,6 +108,13 @@ type serverData struct {
 	Kinds           []string
 }
 
+// WebConsole reports whether a console URL opens in the browser (KVM in the BMC's web
+// interface); ssh:// and ipmi:// ones are shown as text to copy (html/template would blank them
+// in a link).
+func (serverData) WebConsole(url string) bool {
+	return strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")
+}
+
 func (u *ui) customerOf(r *http.Request) account.ID {
 	p := sessionOf(r).Principal
 	if p.IsStaff() {

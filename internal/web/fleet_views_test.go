@@ -72,6 +72,14 @@ func fleetFixtures() []fixture {
 			d.ConsolePassword = "FIXTUREconsole42"
 			return as(cust, "servers", "/servers/1", d)
 		}, nil},
+		{"fleet_server-console-serial", "fleet_server", func() *page {
+			d := fleetServerData()
+			c := fixtureConsole()
+			c.Kind, c.ConnectTypes, c.URL = fleet.ConsoleSerial, []string{"SSH", "IPMI"}, "ssh://itsc1a2b3c4d@198.19.0.3"
+			d.Console = &fleet.ConsoleAccess{ConsoleSession: c, Password: "FIXTUREconsole42"}
+			d.ConsolePassword = "FIXTUREconsole42"
+			return as(cust, "servers", "/servers/1", d)
+		}, nil},
 		{"fleet_server-console", "fleet_server", func() *page {
 			d := fleetServerData()
 			c := fixtureConsole()
