@@ -255,12 +255,20 @@ func (s *Service) Create(ctx context.Context, actor account.Actor, cust account.
 	var site *catalog.SiteStock
 	if len(in.Items) == 1 {
 		dc = strings.TrimSpace(in.Items[0].Datacenter)
-		if dc != "" && sel.Plan.SitesKnown {
-			if d, ok := sel.Plan.Site(dc); ok {
+		plan := sel.Plan
+		if plan.Code == "" && dc != "" && v.Err() != nil {
+			// other fields are wrong (Select answers no plan then): check the datacenter too, so
+			// that every field error comes at once
+			if p, err := s.deps.Catalog.Plan(ctx, in.Items[0].PlanCode, false); err == nil {
+				plan = p
+			}
+		}
+		if dc != "" && plan.SitesKnown {
+			if d, ok := plan.Site(dc); ok {
 				dc, site = d.Datacenter, &d
 			} else {
-				names := make([]string, len(sel.Plan.Datacenters))
-				for i, d := range sel.Plan.Datacenters {
+				names := make([]string, len(plan.Datacenters))
+				for i, d := range plan.Datacenters {
 					names[i] = d.Datacenter
 				}
 				v.Add("items[0].datacenter", "is not a datacenter of this plan; choose none (any) or one of: "+strings.Join(names, ", "))

@@ -40,8 +40,11 @@ func TestCommercePages(t *testing.T) {
 	}
 	bad.Set("opt_extra-ipv4", "-1")
 	bad.Set("vat_number", "XX")
+	form.has(t, `<select id="datacenter" name="datacenter">`, `<option value="RBX1">RBX1`, `<option value="GRA2">GRA2`)
+	bad.Set("datacenter", "PAR9")
 	p := c.post("/orders", bad)
 	p.is(t, http.StatusUnprocessableEntity)
+	p.has(t, `<p class="field-error">n&#39;est pas un centre de données de cette offre ; choisissez indifférent ou l&#39;un de : GRA2, RBX1</p>`)
 	p.has(t, `<p class="field-error">doit être compris entre 1 et 16</p>`, `<p class="field-error">doit être un numéro de TVA intracommunautaire valide`)
 	vals.Del("preview")
 	p = c.post("/orders", vals)
