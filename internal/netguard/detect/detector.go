@@ -303,9 +303,15 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 		}
 		sh := &d.shards[si]
 		sh.mu.Lock()
-		// Look up every destination, then touch the cells the records will write: the loads
-		// of each pass are independent, so the processor overlaps their cache misses.
+		// Load the first index slot of every destination, look them up, then touch the cells
+		// the records will write: the loads of each pass are independent, so the processor
+		// overlaps their cache misses.
 		var touch uint64
+		for _, i := range group {
+			if p := &pl[i]; p.v4 {
+				touch += uint64(sh.ip4.peek(uint32(p.k.lo)))
+			}
+		}
 		for _, i := range group {
 			p := &pl[i]
 			p.e = sh.lookup(p.k, p.v4)

@@ -38,6 +38,9 @@ func (d *Detector) Tick(now time.Time) []Event {
 		sh := &d.shards[i]
 		sh.mu.Lock()
 		for j := len(sh.ips) - 1; j >= 0; j-- {
+			if (len(sh.ips)-1-j)%warmBlock == 0 {
+				sh.warm(sh.ips[max(0, j-warmBlock+1) : j+1])
+			}
 			s := sh.ips[j]
 			sh.settle(s, &sh.cells[j], c)
 			if again {
@@ -75,6 +78,36 @@ func (d *Detector) Tick(now time.Time) []Event {
 		return a.Target().Bits() - b.Target().Bits()
 	})
 	return events
+}
+
+// warmBlock is how many subjects Tick loads ahead of judging them.
+const warmBlock = 16
+
+// warm loads the memory that settling and judging the subjects of list will read: their
+// counters, then the rings' baselines and newest seconds. The loads of each pass are
+// independent, so the processor overlaps their cache misses instead of taking them one after
+// the other.
+func (sh *shard) warm(list []*subject) {
+	var t uint64
+	for _, s := range list {
+		t += uint64(s.used)
+	}
+	for _, s := range list {
+		for used := s.used; used != 0; used &= used - 1 {
+			if r := s.cnt[bits.TrailingZeros32(used)].r; r != nil {
+				t += uint64(r.base[0])
+			}
+		}
+	}
+	for _, s := range list {
+		for used := s.used; used != 0; used &= used - 1 {
+			cn := &s.cnt[bits.TrailingZeros32(used)]
+			if r := cn.r; r != nil {
+				t += uint64(r.slots[cn.head&windowMask].pkts)
+			}
+		}
+	}
+	sh.touch += t
 }
 
 // tickRange is what one Tick judges: seconds newFrom..c are new (prev is the last second judged
