@@ -73,6 +73,8 @@ func (a *API) netguardRoutes() []Route {
 			access: user, Scope: staffR, Role: account.RoleNOC, Reply: Page[AttackDTO]{}, Status: 200, Query: append([]Param{{"ongoing", "boolean", "only attacks not ended"}}, page...), handle: a.staffAttacks},
 		Route{Method: "GET", Path: "/staff/edge/rules", Summary: "The compiled edge rule set, what the guard rails refused, and the BGP sessions", Tag: "staff",
 			access: user, Scope: staffR, Role: account.RoleNOC, Reply: EdgeRulesDTO{}, Status: 200, handle: a.edgeRules},
+		Route{Method: "GET", Path: "/staff/exporters", Summary: "The flow exporters the collector hears, with a warning when an active timeout makes the reaction target impossible", Tag: "staff",
+			access: user, Scope: staffR, Role: account.RoleNOC, Reply: Page[ExporterDTO]{}, Status: 200, handle: a.staffExporters},
 	)
 }
 
@@ -219,6 +221,19 @@ type EdgeRulesDTO struct {
 	Applied *bool     `json:"applied,omitempty"`
 	Peers   []PeerDTO `json:"peers"`
 	Error   string    `json:"error,omitempty"`
+}
+
+// ExporterDTO is one flow exporter (a router) as the collector of the serving process hears it.
+type ExporterDTO struct {
+	Address        string     `json:"address"`
+	Format         string     `json:"format"`
+	LastSeen       *time.Time `json:"lastSeen,omitempty"`
+	SamplingRate   uint32     `json:"samplingRate"`
+	FlowsPerSecond float64    `json:"flowsPerSecond"`
+	// ActiveTimeoutSeconds is the exporter's estimated active timeout (0 for sFlow).
+	ActiveTimeoutSeconds float64 `json:"activeTimeoutSeconds"`
+	// Warning says why the exporter cannot meet the reaction target ("" when it can).
+	Warning string `json:"warning,omitempty"`
 }
 
 func ngTime(t time.Time) *time.Time {
@@ -573,6 +588,20 @@ func (a *API) edgeRules(w http.ResponseWriter, r *http.Request) error {
 		for _, p := range st.Peers {
 			out.Peers = append(out.Peers, PeerDTO{Peer: p.Peer, ASN: p.ASN, State: p.State, Up: p.Up, Since: ngTime(p.Since), Flaps: p.Flaps,
 				Sent: p.Sent, LastError: p.LastError})
+		}
+	}
+	return httpserver.WriteJSON(w, http.StatusOK, out)
+}
+
+// staffExporters lists the exporters; empty when this process runs no collector (the
+// collector role's process answers).
+func (a *API) staffExporters(w http.ResponseWriter, r *http.Request) error {
+	out := Page[ExporterDTO]{Items: []ExporterDTO{}}
+	if a.deps.Netguard.Exporters != nil {
+		for _, e := range a.deps.Netguard.Exporters() {
+			out.Items = append(out.Items, ExporterDTO{Address: e.Addr.String(), Format: e.Format, LastSeen: ngTime(e.LastSeen),
+				SamplingRate: e.SamplingRate, FlowsPerSecond: e.FlowsPerSecond, ActiveTimeoutSeconds: e.ActiveTimeout.Seconds(),
+				Warning: e.Warning})
 		}
 	}
 	return httpserver.WriteJSON(w, http.StatusOK, out)

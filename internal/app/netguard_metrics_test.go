@@ -17,7 +17,7 @@ import (
 	"github.com/itsgow/itsgow/internal/netguard/flowgen"
 )
 
-// /metrics tells an operator what network protection does: the active mitigations by state
+// /metrics tells an operator what network protection does (and GET /staff/exporters the staff): the active mitigations by state
 // and level, the changes and how fast detected attacks were decided, the edge rules announced,
 // the BGP sessions, the exporters with their warnings and the collector's error counters.
 func TestNetguardMetrics(t *testing.T) {
@@ -81,6 +81,16 @@ func TestNetguardMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	ngTick(t, e)
+
+	// Staff read the same warning from the API.
+	ex := e.Do(t, "GET", "/api/v1/staff/exporters", staff, nil)
+	if ex.Status != 200 || !strings.Contains(string(ex.Body), `"address":"127.0.0.1","format":"netflow9"`) ||
+		!strings.Contains(string(ex.Body), `"activeTimeoutSeconds":30`) || !strings.Contains(string(ex.Body), `"warning":"active timeout about 30s exceeds the reaction target`) {
+		t.Errorf("staff exporters: %d %s", ex.Status, ex.Body)
+	}
+	if r := e.Do(t, "GET", "/api/v1/staff/exporters", e.Creds.Customer.Token, nil); r.Status != 403 {
+		t.Errorf("a customer reads the exporters: %d", r.Status)
+	}
 
 	r := e.Do(t, "GET", "/metrics", "", nil)
 	if r.Status != 200 {
