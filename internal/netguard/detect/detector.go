@@ -395,7 +395,7 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 		subs[0] = sh.ips[e.act]
 	}
 	if inNet {
-		pf := sh.pfx[pk]
+		pf := sh.prefix(e, pk)
 		if pf == nil {
 			pf = sh.activate(pk, v4, d.carpet, true)
 			sh.pfx[pk] = pf
@@ -588,6 +588,22 @@ func (sh *shard) activate(key u128, v4 bool, prof uint8, isPrefix bool) *subject
 	s.key, s.v4, s.prof, s.isPrefix = key, v4, prof, isPrefix
 	s.head, s.dirty = math.MinInt64, math.MaxInt64
 	return s
+}
+
+// prefix returns the aggregate of key pk, or nil; e, the entry of a tracked IP inside it or
+// nil, remembers where the aggregate was last found, which spares the map lookup while the
+// aggregates stay in place.
+func (sh *shard) prefix(e *entry, pk u128) *subject {
+	if e != nil {
+		if i := int(e.pfx); i < len(sh.pfxs) && sh.pfxs[i].key == pk {
+			return sh.pfxs[i]
+		}
+	}
+	pf := sh.pfx[pk]
+	if pf != nil && e != nil && pf.idx <= math.MaxUint16 {
+		e.pfx = uint16(pf.idx)
+	}
+	return pf
 }
 
 // dropPrefix drops the counters and cells of prefix aggregate s.

@@ -9,6 +9,7 @@ type entry struct {
 	key       uint32 // the IPv4 address (index4 only)
 	lastAbove uint32 // unix second of the latest second above threshold, 0: never
 	act       int32  // position in the shard's active lists (ips, cells); -1 while idle
+	pfx       uint16 // probable position of its prefix aggregate in the shard's list (checked)
 	prof      uint8
 	flags     uint8
 }
