@@ -189,6 +189,59 @@ func TestTCPProbe(t *testing.T) {
 	}
 }
 
+// A server delivered on 127.0.0.10 (a loopback pool) and probed over TCP by the real prober:
+// its install ends when the port answers; when it stops answering, three failed probes open an
+// unreachable incident and tell the customer; answering again resolves it.
+func TestTCPProbeIncident(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.10:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.10 on this host: %v", err)
+	}
+	addr := ln.Addr().String()
+	serve := func(ln net.Listener) {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}
+	go serve(ln)
+	p, err := probe.New(probe.Config{Mode: probe.TCP, Port: ln.Addr().(*net.TCPAddr).Port, Timeout: time.Second})
+	must(t, err)
+	e := newEnv(t, storetest.OpenSQLite(t), options{perProfile: 1, pools: []string{"127.0.0.0/24", "2001:db8:1000::/48"}, prober: p})
+	srv, _ := e.deliver("o-tcp", "ECO-1", edKey)
+	e.tick()
+	_, err = e.svc.Reconcile(ctx)
+	must(t, err)
+	if srv = e.server(srv.ID); srv.State != fleet.ServerActive || e.mainIP(srv.ID) != netip.MustParseAddr("127.0.0.10") {
+		t.Fatalf("not delivered on 127.0.0.10: %+v", srv)
+	}
+	ln.Close() // the server stops answering
+	for i := 1; i <= 3; i++ {
+		n, err := e.svc.ProbeAll(ctx)
+		must(t, err)
+		if (i < 3 && n != 0) || (i == 3 && n != 1) {
+			t.Fatalf("probe %d opened %d incidents", i, n)
+		}
+	}
+	if has(e.notices(e.customer.ID), "incident_opened") != 1 {
+		t.Fatalf("notices %v", e.notices(e.customer.ID))
+	}
+	ln, err = net.Listen("tcp", addr)
+	must(t, err)
+	defer ln.Close()
+	go serve(ln)
+	_, err = e.svc.ProbeAll(ctx)
+	must(t, err)
+	if incs, _ := e.db.Fleet().ListIncidents(ctx, fleet.IncidentFilter{ServerID: srv.ID, Open: true}); len(incs) != 0 {
+		t.Fatalf("still open once it answers: %+v", incs)
+	}
+}
+
 // The ICMP probe gets an echo reply from loopback (raw socket: root or CAP_NET_RAW).
 func TestICMPProbe(t *testing.T) {
 	t.Parallel()

@@ -122,7 +122,8 @@ type options struct {
 	mod        func(*fleet.Config)
 	workers    int // job runner workers (default 4)
 	wrap       func(kind string, h jobs.Handler) jobs.Handler
-	pools      []string // default 198.18.0.0/16 and 2001:db8:1000::/48
+	pools      []string     // default 198.18.0.0/16 and 2001:db8:1000::/48
+	prober     fleet.Prober // default: the lab's, and e.up for real BMCs
 }
 
 // newEnv builds the service on db with a lab of opts.perProfile machines of profiles ECO-1
@@ -170,10 +171,14 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 		o.mod(&fcfg)
 	}
 	e.drivers = &testDrivers{lab: e.lab, rf: map[string]*redfish.Driver{}}
+	var prober fleet.Prober = labProber{lab: e.lab, up: &e.up}
+	if o.prober != nil {
+		prober = o.prober
+	}
 	e.restart = func() {
 		var err error
 		e.svc, err = fleet.New(fcfg, fleet.Deps{Logger: discard, Clock: e.clk, Store: db.Fleet(), Notify: n, Policy: policy.Default(),
-			Drivers: e.drivers, Provisioner: labProvisioner{e.lab, &e.prepared}, Prober: labProber{lab: e.lab, up: &e.up}, Listener: e.listener, Sealer: sealer})
+			Drivers: e.drivers, Provisioner: labProvisioner{e.lab, &e.prepared}, Prober: prober, Listener: e.listener, Sealer: sealer})
 		must(t, err)
 		jcfg := jobs.DefaultConfig()
 		if o.workers > 0 {
