@@ -246,6 +246,9 @@ func (s *Service) HandleConsoleRevoke(ctx context.Context, j jobs.Job) error {
 	}
 	now := s.Now()
 	return s.inTx(ctx, func(tx Tx) error {
+		if _, err := tx.LockServer(ctx, c.ServerID); err != nil { // one revocation records it, however many jobs ran
+			return err
+		}
 		c, err := tx.GetConsole(ctx, a.Console)
 		if err != nil || !c.RevokedAt.IsZero() {
 			return err
