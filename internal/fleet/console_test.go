@@ -71,6 +71,9 @@ func TestConsoleExpiry(t *testing.T) {
 		if _, err := e.svc.CurrentConsole(ctx, e.customer.ID, srv.ID); code(err) != "no_console" {
 			t.Fatalf("at 15 min the console is still live: %v", err)
 		}
+		if st, err := e.svc.Reconcile(ctx); err != nil || st.Consoles != 1 { // the safety net sees it too
+			t.Fatalf("reconcile at 15 min: %+v %v", st, err)
+		}
 		e.tick()
 		if got := bmcUsers(); len(got) != 0 {
 			t.Fatalf("at 15 min the BMC credential is still there: %v", got)
