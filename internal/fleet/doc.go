@@ -2,15 +2,16 @@
 // their components and sealed BMC credentials, the machine state machine (every transition
 // recorded with actor, reason and time), IPAM (IPv4 pools, an IPv6 /64 per server, a main IPv4
 // fixed for the contract, quarantine before reuse), delivery and reinstall as tasks with
-// progress, rescue, reboot, console, the reconcile loop between desired and observed state,
+// progress, rescue, reboot, time-limited consoles (a short-lived BMC credential revoked by a
+// stored job at the expiry), the reconcile loop between desired and observed state,
 // the deploy watchdog, probes, incidents, interventions and part replacements, planned works,
 // and termination back to stock. See docs/fleet.md.
 //
 // It also holds the contract every baseboard management controller (BMC) driver fulfils: small
 // capability interfaces (PowerGetter, PowerSetter, BootDeviceSetter, VirtualMediaInserter,
-// InventoryGetter, ConsoleOpener) in the style of bmclib, the values they exchange, the BMC
-// address and credentials (BMC, Secret), and the errors drivers return (ErrUnsupported,
-// *BMCError). Drivers live in subpackages (redfish, ipmi, simlab) and import this package,
+// InventoryGetter, ConsoleOpener, ConsoleCloser) in the style of bmclib, the values they
+// exchange, the BMC address and credentials (BMC, Secret), and the errors drivers return
+// (ErrUnsupported, Unsupported, *BMCError). Drivers live in subpackages (redfish, ipmi, simlab) and import this package,
 // never the other way round; the Service gets them through Drivers and asks a driver value for
 // the capability it needs with a type assertion.
 //
