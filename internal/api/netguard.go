@@ -73,6 +73,14 @@ func (a *API) netguardRoutes() []Route {
 			access: user, Scope: staffR, Role: account.RoleNOC, Reply: Page[AttackDTO]{}, Status: 200, Query: append([]Param{{"ongoing", "boolean", "only attacks not ended"}}, page...), handle: a.staffAttacks},
 		Route{Method: "GET", Path: "/staff/edge/rules", Summary: "The compiled edge rule set, what the guard rails refused, and the BGP sessions", Tag: "staff",
 			access: user, Scope: staffR, Role: account.RoleNOC, Reply: EdgeRulesDTO{}, Status: 200, handle: a.edgeRules},
+		Route{Method: "GET", Path: "/staff/edge/staff-rules", Summary: "Staff edge rules: filters toward an address or a prefix (carpet bombing); a prefix waits for a second staff member's approval", Tag: "staff",
+			access: user, Scope: staffR, Role: account.RoleNOC, Reply: Page[StaffRuleDTO]{}, Status: 200, handle: a.staffRules},
+		Route{Method: "POST", Path: "/staff/edge/staff-rules", Summary: "Write a staff edge rule dropping vectors toward an address (applied at once) or a prefix (at most /16 or /48, applied once approved)", Tag: "staff",
+			access: user, Scope: staffW, Role: account.RoleNOC, Request: StaffRuleRequest{}, Reply: StaffRuleDTO{}, Status: 201, handle: a.addStaffRule},
+		Route{Method: "POST", Path: "/staff/edge/staff-rules/{id}/approve", Summary: "Approve a staff edge rule wider than one address (403 approval_by_requester for its author)", Tag: "staff",
+			access: user, Scope: staffW, Role: account.RoleNOC, Reply: StaffRuleDTO{}, Status: 200, handle: a.approveStaffRule},
+		Route{Method: "DELETE", Path: "/staff/edge/staff-rules/{id}", Summary: "Delete a staff edge rule (the edge withdraws it)", Tag: "staff",
+			access: user, Scope: staffW, Role: account.RoleNOC, Status: 204, handle: a.deleteStaffRule},
 		Route{Method: "GET", Path: "/staff/exporters", Summary: "The flow exporters the collector hears, with a warning when an active timeout makes the reaction target impossible", Tag: "staff",
 			access: user, Scope: staffR, Role: account.RoleNOC, Reply: Page[ExporterDTO]{}, Status: 200, handle: a.staffExporters},
 	)
@@ -221,6 +229,40 @@ type EdgeRulesDTO struct {
 	Applied *bool     `json:"applied,omitempty"`
 	Peers   []PeerDTO `json:"peers"`
 	Error   string    `json:"error,omitempty"`
+}
+
+// StaffRuleRequest writes a staff edge rule.
+type StaffRuleRequest struct {
+	// Prefix is an address or a prefix ("198.18.1.0/24").
+	Prefix  string   `json:"prefix"`
+	Vectors []string `json:"vectors"`
+	Reason  string   `json:"reason"`
+}
+
+// StaffRuleDTO is a staff edge rule.
+type StaffRuleDTO struct {
+	ID          int64      `json:"id"`
+	Prefix      string     `json:"prefix"`
+	Vectors     []string   `json:"vectors"`
+	Reason      string     `json:"reason"`
+	RequestedBy int64      `json:"requestedBy"`
+	RequestedAt time.Time  `json:"requestedAt"`
+	ApprovedBy  int64      `json:"approvedBy,omitempty"`
+	ApprovedAt  *time.Time `json:"approvedAt,omitempty"`
+	// NeedsApproval: wider than one address; Applied: the edge receives it (one address, or
+	// approved).
+	NeedsApproval bool `json:"needsApproval"`
+	Applied       bool `json:"applied"`
+}
+
+func staffRuleDTO(r mitigation.StaffRule) StaffRuleDTO {
+	d := StaffRuleDTO{ID: r.ID, Prefix: r.Prefix.String(), Vectors: []string{}, Reason: r.Reason, RequestedBy: int64(r.RequestedBy),
+		RequestedAt: r.RequestedAt.UTC(), ApprovedBy: int64(r.ApprovedBy), ApprovedAt: ngTime(r.ApprovedAt),
+		NeedsApproval: r.Wide(), Applied: r.Applied()}
+	for _, v := range r.Vectors {
+		d.Vectors = append(d.Vectors, string(v))
+	}
+	return d
 }
 
 // ExporterDTO is one flow exporter (a router) as the collector of the serving process hears it.
@@ -605,4 +647,65 @@ func (a *API) staffExporters(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return httpserver.WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) staffRules(w http.ResponseWriter, r *http.Request) error {
+	rules, err := a.ng().StaffRules(r.Context())
+	if err != nil {
+		return err
+	}
+	out := Page[StaffRuleDTO]{Items: []StaffRuleDTO{}}
+	for _, x := range rules {
+		out.Items = append(out.Items, staffRuleDTO(x))
+	}
+	return httpserver.WriteJSON(w, http.StatusOK, out)
+}
+
+func (a *API) addStaffRule(w http.ResponseWriter, r *http.Request) error {
+	var in StaffRuleRequest
+	if err := httpserver.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	prefix, err := netip.ParsePrefix(strings.TrimSpace(in.Prefix))
+	if err != nil {
+		if ip, aerr := netip.ParseAddr(strings.TrimSpace(in.Prefix)); aerr == nil {
+			prefix, err = netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()), nil
+		}
+	}
+	if err != nil {
+		return errs.Fields(errs.FieldError{Field: "prefix", Message: "must be an address or a prefix (198.18.1.0/24)"})
+	}
+	vectors := make([]netguard.Vector, 0, len(in.Vectors))
+	for _, v := range in.Vectors {
+		vectors = append(vectors, netguard.Vector(v))
+	}
+	rule, err := a.ng().AddStaffRule(r.Context(), httpserver.Actor(r), prefix, vectors, in.Reason)
+	if err != nil {
+		return err
+	}
+	return httpserver.WriteJSON(w, http.StatusCreated, staffRuleDTO(rule))
+}
+
+func (a *API) approveStaffRule(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return errs.Coded(errs.NotFound, "not_found", "staff rule not found")
+	}
+	rule, err := a.ng().ApproveStaffRule(r.Context(), httpserver.Actor(r), id)
+	if err != nil {
+		return err
+	}
+	return httpserver.WriteJSON(w, http.StatusOK, staffRuleDTO(rule))
+}
+
+func (a *API) deleteStaffRule(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return errs.Coded(errs.NotFound, "not_found", "staff rule not found")
+	}
+	if err := a.ng().DeleteStaffRule(r.Context(), httpserver.Actor(r), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

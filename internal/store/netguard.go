@@ -352,3 +352,53 @@ func (q *Q) TrafficPoints(ctx context.Context, ip netip.Addr, scale netguard.Sca
 		return p, err
 	})
 }
+
+const staffRuleCols = `id, prefix, vectors, reason, requested_by, requested_at, COALESCE(approved_by, 0), approved_at`
+
+func scanStaffRule(sc interface{ Scan(...any) error }) (mitigation.StaffRule, error) {
+	var r mitigation.StaffRule
+	var prefix, vectors string
+	var by, approver int64
+	err := sc.Scan(&r.ID, &prefix, &vectors, &r.Reason, &by, st(&r.RequestedAt), &approver, st(&r.ApprovedAt))
+	if err != nil {
+		return r, err
+	}
+	r.RequestedBy, r.ApprovedBy, r.Vectors = account.ID(by), account.ID(approver), netguard.ParseVectors(vectors)
+	r.Prefix, err = netip.ParsePrefix(prefix)
+	return r, err
+}
+
+// StaffRules implements mitigation.Reader.
+func (q *Q) StaffRules(ctx context.Context) ([]mitigation.StaffRule, error) {
+	rows, err := q.query(ctx, `SELECT `+staffRuleCols+` FROM netguard_staff_rules ORDER BY id`)
+	return fleetRows(rows, err, func(sc fleetScanner) (mitigation.StaffRule, error) { return scanStaffRule(sc) })
+}
+
+// InsertStaffRule implements mitigation.Tx.
+func (q *Q) InsertStaffRule(ctx context.Context, r *mitigation.StaffRule) error {
+	err := q.row(ctx, `INSERT INTO netguard_staff_rules (prefix, vectors, reason, requested_by, requested_at, approved_by, approved_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, r.Prefix.Masked().String(), joinVectors(r.Vectors), r.Reason,
+		int64(r.RequestedBy), ts(r.RequestedAt), nzID(int64(r.ApprovedBy)), tsp(r.ApprovedAt)).Scan(&r.ID)
+	if err != nil {
+		return fmt.Errorf("insert staff rule: %w", q.db.mapErr(err))
+	}
+	return nil
+}
+
+// LockStaffRule implements mitigation.Tx.
+func (q *Q) LockStaffRule(ctx context.Context, id int64) (mitigation.StaffRule, error) {
+	r, err := scanStaffRule(q.row(ctx, `SELECT `+staffRuleCols+` FROM netguard_staff_rules WHERE id = ?`+q.forUpdate(false), id))
+	return r, q.scanErr(err, "staff rule")
+}
+
+// ApproveStaffRule implements mitigation.Tx.
+func (q *Q) ApproveStaffRule(ctx context.Context, id int64, by account.ID, at time.Time) error {
+	_, err := q.exec(ctx, `UPDATE netguard_staff_rules SET approved_by = ?, approved_at = ? WHERE id = ?`, int64(by), ts(at), id)
+	return err
+}
+
+// DeleteStaffRule implements mitigation.Tx.
+func (q *Q) DeleteStaffRule(ctx context.Context, id int64) error {
+	_, err := q.exec(ctx, `DELETE FROM netguard_staff_rules WHERE id = ?`, id)
+	return err
+}

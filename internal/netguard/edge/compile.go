@@ -115,31 +115,12 @@ func (c *compiler) mitigation(m Mitigation) {
 	slices.Sort(vectors)
 	for _, v := range slices.Compact(vectors) {
 		o := netguard.EdgeOrigin{Kind: netguard.OriginMitigation, ID: m.ID, Level: 1, Reason: string(v)}
-		match, ok := v.Match()
+		r, ok := VectorRule(dst, v, rate)
 		if !ok {
 			c.refuse(ReasonUnknownVector, o, Rule{}, "no filter for vector "+strconv.Quote(string(v)))
 			continue
 		}
-		r := netguard.EdgeRule{Family: fam, Destination: dst, Action: netguard.EdgeDiscard, Origin: o, Priority: PriorityMitigation}
-		if match.Proto != 0 {
-			p := match.Proto
-			if p == netguard.ProtoICMP && fam == netguard.FamilyIPv6 {
-				p = netguard.ProtoICMPv6
-			}
-			r.Protocols = []uint8{p}
-		}
-		if match.SrcPort != 0 {
-			r.SourcePorts = []netguard.EdgeRange{{From: match.SrcPort, To: match.SrcPort}}
-		}
-		if match.SYN {
-			r.TCPFlags = netguard.TCPFlagMatch{Set: netguard.TCPSyn, Clear: netguard.TCPAck}
-		}
-		if match.Fragment {
-			r.Fragment = netguard.FragmentIs
-		}
-		if v == netguard.VectorIPFlood || v == netguard.VectorTCPFlood {
-			r.Action, r.Rate = netguard.EdgeRateLimit, rate
-		}
+		r.Origin, r.Priority = o, PriorityMitigation
 		c.add(FlowRule(r), false)
 	}
 	if m.Level >= 2 {
@@ -208,6 +189,38 @@ func (c *compiler) cutoff(k Cutoff) {
 		Origin: origin, Priority: PriorityCutoff}), false)
 	c.add(FlowRule(netguard.EdgeRule{Family: fam, Source: ip, Action: netguard.EdgeDiscard,
 		Origin: origin, Priority: PriorityCutoff}), false)
+}
+
+// VectorRule returns the FlowSpec rule that drops the traffic of vector v toward dst: discard
+// of its protocol, source port, TCP flags or fragments; ip-flood and tcp-flood are
+// rate-limited to rate bytes per second instead. False for a vector without a filter.
+func VectorRule(dst netip.Prefix, v netguard.Vector, rate uint64) (netguard.EdgeRule, bool) {
+	match, ok := v.Match()
+	if !ok {
+		return netguard.EdgeRule{}, false
+	}
+	fam := netguard.FamilyOf(dst.Addr())
+	r := netguard.EdgeRule{Family: fam, Destination: dst, Action: netguard.EdgeDiscard}
+	if match.Proto != 0 {
+		p := match.Proto
+		if p == netguard.ProtoICMP && fam == netguard.FamilyIPv6 {
+			p = netguard.ProtoICMPv6
+		}
+		r.Protocols = []uint8{p}
+	}
+	if match.SrcPort != 0 {
+		r.SourcePorts = []netguard.EdgeRange{{From: match.SrcPort, To: match.SrcPort}}
+	}
+	if match.SYN {
+		r.TCPFlags = netguard.TCPFlagMatch{Set: netguard.TCPSyn, Clear: netguard.TCPAck}
+	}
+	if match.Fragment {
+		r.Fragment = netguard.FragmentIs
+	}
+	if v == netguard.VectorIPFlood || v == netguard.VectorTCPFlood {
+		r.Action, r.Rate = netguard.EdgeRateLimit, cmp.Or(rate, DefaultRateLimit)
+	}
+	return r, true
 }
 
 func (c *compiler) staff(s StaffRule) {

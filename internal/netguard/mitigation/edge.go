@@ -36,14 +36,23 @@ func (s *Service) Guard() edge.Guard {
 	return edge.Guard{Infrastructure: slices.Clone(s.infra), MaxRules: s.cfg.MaxRules}
 }
 
-// Desired compiles the edge rule set from the store: the active mitigations, through
-// EdgeInput and edge.Compile. It is deterministic: the same rows give the same set.
+// Desired compiles the edge rule set from the store: the active mitigations (EdgeInput) and
+// the staff rules, through edge.Compile. It is deterministic: the same rows give the same set.
+// A wide staff rule not approved yet is among the refusals (too-wide).
 func (s *Service) Desired(ctx context.Context) (edge.RuleSet, []edge.Refusal, error) {
 	recs, err := s.deps.Store.MitigationRecords(ctx, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	rules, refusals := edge.Compile(EdgeInput(recs, s.cfg.RateLimit), s.Guard())
+	staff, err := s.deps.Store.StaffRules(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := EdgeInput(recs, s.cfg.RateLimit)
+	for _, r := range staff {
+		in.Staff = append(in.Staff, r.Edge(s.cfg.RateLimit)...)
+	}
+	rules, refusals := edge.Compile(in, s.Guard())
 	return rules, refusals, nil
 }
 

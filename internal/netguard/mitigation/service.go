@@ -163,6 +163,8 @@ type Reader interface {
 	MostAttacked(ctx context.Context, since time.Time, limit int) ([]AttackCount, error)
 	// TrafficPoints lists the points of ip at scale with At in [from, to), oldest first.
 	TrafficPoints(ctx context.Context, ip netip.Addr, scale netguard.Scale, from, to time.Time) ([]netguard.TrafficPoint, error)
+	// StaffRules lists the staff rules by ID.
+	StaffRules(ctx context.Context) ([]StaffRule, error)
 }
 
 // Tx is what one change writes: the IP's row, attack reports, notices, jobs and the audit log.
@@ -179,6 +181,14 @@ type Tx interface {
 	InsertAttack(ctx context.Context, a *netguard.Attack, customer account.ID) error
 	// UpdateAttack writes every mutable field of a report.
 	UpdateAttack(ctx context.Context, a netguard.Attack) error
+	// InsertStaffRule stores a new staff rule and sets its ID.
+	InsertStaffRule(ctx context.Context, r *StaffRule) error
+	// LockStaffRule reads a staff rule for update (NotFound when there is none).
+	LockStaffRule(ctx context.Context, id int64) (StaffRule, error)
+	// ApproveStaffRule records the approval of a staff rule.
+	ApproveStaffRule(ctx context.Context, id int64, by account.ID, at time.Time) error
+	// DeleteStaffRule removes a staff rule.
+	DeleteStaffRule(ctx context.Context, id int64) error
 }
 
 // Store is the persistence of the mitigation service.

@@ -329,6 +329,14 @@ column netguard_ips.since: timestamp with time zone YES
 column netguard_ips.state: text NO 'off'::text
 column netguard_ips.updated_at: timestamp with time zone NO 
 column netguard_ips.vectors: text NO ''::text
+column netguard_staff_rules.approved_at: timestamp with time zone YES 
+column netguard_staff_rules.approved_by: bigint YES 
+column netguard_staff_rules.id: bigint NO 
+column netguard_staff_rules.prefix: text NO 
+column netguard_staff_rules.reason: text NO ''::text
+column netguard_staff_rules.requested_at: timestamp with time zone NO 
+column netguard_staff_rules.requested_by: bigint NO 
+column netguard_staff_rules.vectors: text NO ''::text
 column netguard_traffic.at: timestamp with time zone NO 
 column netguard_traffic.dropped_bps: bigint NO 
 column netguard_traffic.dropped_pps: bigint NO 
@@ -585,6 +593,9 @@ constraint netguard_attacks.netguard_attacks_pkey: PRIMARY KEY (id)
 constraint netguard_ips.netguard_ips_level_check: CHECK (((level >= 0) AND (level <= 3)))
 constraint netguard_ips.netguard_ips_pkey: PRIMARY KEY (ip)
 constraint netguard_ips.netguard_ips_state_check: CHECK ((state = ANY (ARRAY['off'::text, 'auto'::text, 'permanent'::text, 'forced'::text])))
+constraint netguard_staff_rules.netguard_staff_rules_approved_by_fkey: FOREIGN KEY (approved_by) REFERENCES accounts(id)
+constraint netguard_staff_rules.netguard_staff_rules_pkey: PRIMARY KEY (id)
+constraint netguard_staff_rules.netguard_staff_rules_requested_by_fkey: FOREIGN KEY (requested_by) REFERENCES accounts(id)
 constraint netguard_traffic.netguard_traffic_pkey: PRIMARY KEY (ip, scale, at)
 constraint netguard_traffic.netguard_traffic_scale_check: CHECK ((scale = ANY (ARRAY['10s'::text, '1m'::text, '5m'::text])))
 constraint notices.notices_account_id_fkey: FOREIGN KEY (account_id) REFERENCES accounts(id)
@@ -709,6 +720,7 @@ index netguard_attacks.netguard_attacks_pkey: CREATE UNIQUE INDEX netguard_attac
 index netguard_attacks.netguard_attacks_started: CREATE INDEX netguard_attacks_started ON netguard_attacks USING btree (started_at)
 index netguard_ips.netguard_ips_active: CREATE INDEX netguard_ips_active ON netguard_ips USING btree (state) WHERE (state <> 'off'::text)
 index netguard_ips.netguard_ips_pkey: CREATE UNIQUE INDEX netguard_ips_pkey ON netguard_ips USING btree (ip)
+index netguard_staff_rules.netguard_staff_rules_pkey: CREATE UNIQUE INDEX netguard_staff_rules_pkey ON netguard_staff_rules USING btree (id)
 index netguard_traffic.netguard_traffic_at: CREATE INDEX netguard_traffic_at ON netguard_traffic USING btree (at)
 index netguard_traffic.netguard_traffic_pkey: CREATE UNIQUE INDEX netguard_traffic_pkey ON netguard_traffic USING btree (ip, scale, at)
 index notices.notices_account: CREATE INDEX notices_account ON notices USING btree (account_id, id)

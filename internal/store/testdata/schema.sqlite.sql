@@ -444,6 +444,16 @@ table netguard_ips: CREATE TABLE netguard_ips (
     ended_at TEXT,
     updated_at TEXT NOT NULL
 )
+table netguard_staff_rules: CREATE TABLE netguard_staff_rules (
+    id INTEGER PRIMARY KEY,
+    prefix TEXT NOT NULL,
+    vectors TEXT NOT NULL DEFAULT '',
+    reason TEXT NOT NULL DEFAULT '',
+    requested_by INTEGER NOT NULL REFERENCES accounts (id),
+    requested_at TEXT NOT NULL,
+    approved_by INTEGER REFERENCES accounts (id),
+    approved_at TEXT
+)
 table netguard_traffic: CREATE TABLE netguard_traffic (
     ip TEXT NOT NULL,
     scale TEXT NOT NULL CHECK (scale IN ('10s', '1m', '5m')),
