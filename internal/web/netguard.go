@@ -44,12 +44,16 @@ func (u *ui) netguardRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /staff/network/{ip}/raise", u.wrap(staff, account.RoleNOC, u.ngStaffAct("raise")))
 	mux.Handle("POST /staff/network/{ip}/release", u.wrap(staff, account.RoleNOC, u.ngStaffAct("release")))
 	mux.Handle("POST /staff/network/{ip}/pro-use", u.wrap(staff, account.RoleNOC, u.ngStaffAct("pro-use")))
+	mux.Handle("POST /staff/network-rules", u.wrap(staff, account.RoleNOC, u.ngStaffRuleAct("add")))
+	mux.Handle("POST /staff/network-rules/{id}/approve", u.wrap(staff, account.RoleNOC, u.ngStaffRuleAct("approve")))
+	mux.Handle("POST /staff/network-rules/{id}/delete", u.wrap(staff, account.RoleNOC, u.ngStaffRuleAct("delete")))
 }
 
 func (u *ui) ng() *mitigation.Service { return u.deps.Netguard.Mitigation }
 
 // ngFlashes are the success messages of the network pages (?done=).
-var ngFlashes = []string{"permanent_on", "permanent_off", "profile_saved", "forced", "raised", "released", "pro_use_on", "pro_use_off"}
+var ngFlashes = []string{"permanent_on", "permanent_off", "profile_saved", "forced", "raised", "released", "pro_use_on", "pro_use_off",
+	"staff_rule_added", "staff_rule_approved", "staff_rule_deleted"}
 
 func ngFlash(r *http.Request, p *page) {
 	if f := r.URL.Query().Get("done"); slices.Contains(ngFlashes, f) {
@@ -370,6 +374,20 @@ type ngStaffData struct {
 	Levels    []int
 	// IP prefills the force form.
 	IP string
+	// StaffRules are the staff's edge rules; Me the staff member looking (no approving one's own).
+	StaffRules []ngStaffRuleRow
+	Me         account.ID
+	// Rule prefills the staff rule form after an error.
+	Rule ngStaffRuleForm
+}
+
+type ngStaffRuleRow struct {
+	Rule    mitigation.StaffRule
+	Vectors string
+}
+
+type ngStaffRuleForm struct {
+	Prefix, Vectors, Reason string
 }
 
 type ngMostRow struct {
@@ -436,7 +454,73 @@ func (u *ui) ngStaffData(r *http.Request, lang string) (ngStaffData, error) {
 	if f := u.deps.Netguard.Exporters; f != nil {
 		d.HasColl, d.Exporters = true, f()
 	}
+	staff, err := u.ng().StaffRules(r.Context())
+	if err != nil {
+		return ngStaffData{}, err
+	}
+	for _, x := range staff {
+		d.StaffRules = append(d.StaffRules, ngStaffRuleRow{Rule: x, Vectors: netguard.JoinVectors(x.Vectors)})
+	}
+	d.Me = sessionOf(r).Principal.Account.ID
 	return d, nil
+}
+
+// ngStaffRuleAct adds, approves or deletes a staff edge rule from the dashboard.
+func (u *ui) ngStaffRuleAct(action string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx, actor := r.Context(), httpserver.Actor(r)
+		form := ngStaffRuleForm{Prefix: strings.TrimSpace(r.PostForm.Get("prefix")), Vectors: r.PostForm.Get("vectors"),
+			Reason: r.PostForm.Get("reason")}
+		var err error
+		switch action {
+		case "add":
+			prefix, perr := netip.ParsePrefix(form.Prefix)
+			if perr != nil {
+				if a, aerr := netip.ParseAddr(form.Prefix); aerr == nil {
+					prefix, perr = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+				}
+			}
+			if perr != nil {
+				err = errs.Fields(errs.FieldError{Field: "prefix", Message: "must be an address or a prefix (198.18.1.0/24)"})
+				break
+			}
+			var vs []netguard.Vector
+			for _, v := range strings.Split(form.Vectors, ",") {
+				if v = strings.TrimSpace(v); v != "" {
+					vs = append(vs, netguard.Vector(v))
+				}
+			}
+			_, err = u.ng().AddStaffRule(ctx, actor, prefix, vs, form.Reason)
+		default:
+			id, perr := strconv.ParseInt(r.PathValue("id"), 10, 64)
+			if perr != nil {
+				return errNotFound
+			}
+			if action == "approve" {
+				_, err = u.ng().ApproveStaffRule(ctx, actor, id)
+			} else {
+				err = u.ng().DeleteStaffRule(ctx, actor, id)
+			}
+		}
+		if err != nil {
+			if k := errs.KindOf(err); k == errs.Internal || k == errs.NotFound {
+				return err
+			}
+			p := u.newPage(r, "network", nil)
+			d, derr := u.ngStaffData(r, p.Lang)
+			if derr != nil {
+				return derr
+			}
+			d.Rule = form
+			p.Data = d
+			u.showError(p, err)
+			u.render(w, r, formStatus(err), "netguard_staff", p)
+			return nil
+		}
+		done := map[string]string{"add": "staff_rule_added", "approve": "staff_rule_approved", "delete": "staff_rule_deleted"}[action]
+		u.redirect(w, r, "/staff/network?done="+done+"#staff-rules")
+		return nil
+	}
 }
 
 func (u *ui) ngStaffAct(action string) handlerFunc {

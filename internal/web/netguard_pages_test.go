@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsgow/itsgow/internal/account"
 	"github.com/itsgow/itsgow/internal/clock"
 	"github.com/itsgow/itsgow/internal/clock/clocktest"
 	"github.com/itsgow/itsgow/internal/netguard"
@@ -110,4 +111,40 @@ func TestNetguardChartIsLive(t *testing.T) {
 		i := strings.Index(pg.body, `id="traffic"`)
 		t.Errorf("11 s into the attack the chart is not drawn:\n%s", pg.body[i:min(len(pg.body), i+2000)])
 	}
+}
+
+// From the dashboard, a staff rule toward a prefix under carpet bombing waits for a second
+// staff member: its author sees no Approve button (and is refused), the second one approves it,
+// and the compiled set then holds it.
+func TestNetguardStaffRulePages(t *testing.T) {
+	t.Parallel()
+	e := startApp(t, nil)
+	ctx := context.Background()
+	if _, err := e.app.Accounts.CreateStaff(ctx, account.System, account.NewStaff{Email: "noa@itsgow.example",
+		Password: "a long enough password", Name: "Noa Petit", Language: "en", Roles: []account.Role{account.RoleNOC}}); err != nil {
+		t.Fatal(err)
+	}
+	noc := e.client(t)
+	noc.login("noa@itsgow.example", "a long enough password")
+	dash := noc.get("/staff/network")
+	dash.has(t, "No staff rule.", `id="staff-rule-submit"`)
+	bad := noc.post("/staff/network-rules", url.Values{"csrf": {dash.csrf(t)}, "prefix": {"198.18.1.0/24"}, "vectors": {"teapot"}, "reason": {"x"}})
+	bad.is(t, http.StatusUnprocessableEntity)
+	bad.has(t, `value="teapot"`)
+	added := noc.follow(noc.post("/staff/network-rules", url.Values{"csrf": {dash.csrf(t)}, "prefix": {"198.18.1.0/24"},
+		"vectors": {"ntp-amplification, dns-amplification"}, "reason": {"carpet bombing"}}))
+	added.has(t, "waits for a second staff member", "awaiting approval", "too-wide")
+	if strings.Contains(added.body, `id="approve-1"`) {
+		t.Error("the author is offered to approve their own rule")
+	}
+	noc.post("/staff/network-rules/1/approve", url.Values{"csrf": {dash.csrf(t)}}).is(t, http.StatusForbidden)
+
+	admin := e.client(t)
+	admin.login(e.creds.Staff.Email, e.creds.Staff.Password)
+	page := admin.get("/staff/network")
+	page.has(t, `id="approve-1"`)
+	approved := admin.follow(admin.post("/staff/network-rules/1/approve", url.Values{"csrf": {page.csrf(t)}}))
+	approved.has(t, "The staff rule is approved", "<code>flow4 dst 198.18.1.0/24 proto 17 sport 123</code>")
+	deleted := admin.follow(admin.post("/staff/network-rules/1/delete", url.Values{"csrf": {page.csrf(t)}}))
+	deleted.has(t, "The staff rule is deleted", "No staff rule.")
 }

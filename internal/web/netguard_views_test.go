@@ -92,6 +92,15 @@ func netguardFixtures() []fixture {
 		for _, a := range []netguard.Attack{ongoing, atk, carpet} {
 			d.Recent = append(d.Recent, ngAttackRowOf(a, fixedTime))
 		}
+		d.Me = 2
+		for _, r := range []mitigation.StaffRule{
+			{ID: 4, Prefix: netip.MustParsePrefix("198.18.1.0/24"), Vectors: []netguard.Vector{netguard.VectorNTPAmplification},
+				Reason: "carpet bombing, ticket 42", RequestedBy: 3, RequestedAt: fixedTime.Add(-10 * time.Minute)},
+			{ID: 5, Prefix: netip.MustParsePrefix("198.18.0.10/32"), Vectors: []netguard.Vector{netguard.VectorSYNFlood},
+				Reason: "ticket 43", RequestedBy: 2, RequestedAt: fixedTime.Add(-5 * time.Minute)},
+		} {
+			d.StaffRules = append(d.StaffRules, ngStaffRuleRow{Rule: r, Vectors: netguard.JoinVectors(r.Vectors)})
+		}
 		return d
 	}
 	var out []fixture
