@@ -172,7 +172,7 @@ memory() { # $1 tool
 }
 
 # --- (a) ingest ---------------------------------------------------------------------------------
-rates() { case $1 in sflow) echo 250000 500000 750000 1000000 1500000 2000000 ;; *) echo 250000 500000 1000000 1500000 2000000 3000000 4000000 ;; esac; }
+rates() { case $1 in sflow) echo 250000 500000 750000 1000000 1500000 2000000 3000000 4000000 ;; *) echo 250000 500000 1000000 1500000 2000000 3000000 4000000 ;; esac; }
 ingest() { # $1 tool, $2 format
   local to count best=0 best_core=0 best_cpu=0
   if [ "$1" = itsgow ]; then to=$(itsgow_to "$2"); count=itsgow_count; else to=$(fnm_to "$2"); count=fnm_count; fi

@@ -75,28 +75,27 @@ type shard struct {
 
 // subject is an IP or a prefix aggregate with traffic in the window.
 type subject struct {
-	// What Add reads or writes for every record comes first, on the cache line of the TCP and
-	// UDP counters.
+	// The scalars Tick reads for every subject come first, on one cache line; Add's hot path
+	// does not touch the subject at all.
 	head      int64 // newest second with traffic
 	dirty     int64 // oldest second written since the last Tick
 	top       *topK
-	used      uint32 // counters with a ring
-	cnt       [maxCounters]counter
-	base      [numMetrics]float32 // baseline of the total
-	key       u128                // address, or prefix address for an aggregate
-	prefixKey u128                // IP inside Networks: key of its aggregate
 	atk       *attack
-	lastAbove int64 // unix second of the latest second above a threshold; 0: never
+	lastAbove int64               // unix second of the latest second above a threshold; 0: never
+	used      uint32              // counters with a ring
+	idx       int32               // position in the shard's active list
+	base      [numMetrics]float32 // baseline of the total
+	prof      uint8
+	v4        bool
+	isPrefix  bool
+	inNet     bool
 	noTrigger int64 // no new attack from a run that starts at or before this second
+	cnt       [maxCounters]counter
+	key       u128 // address, or prefix address for an aggregate
+	prefixKey u128 // IP inside Networks: key of its aggregate
 
 	ipAbove     uint64 // aggregate: bit s&63 set when one of its IPs was above in second s
 	ipAboveHead int64
-
-	idx      int32 // position in the shard's active list
-	prof     uint8
-	v4       bool
-	isPrefix bool
-	inNet    bool
 }
 
 // attack is the state of an attack on a subject.
@@ -319,7 +318,8 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 		for _, i := range group {
 			p := &pl[i]
 			if e := p.e; e != nil && e.act >= 0 && p.inWindow {
-				touch += uint64(sh.cells[e.act][p.sp.last&1].stamp)
+				cs := &sh.cells[e.act]
+				touch += uint64(cs[0].stamp + cs[1].stamp) // a record of two seconds writes both
 			}
 		}
 		sh.touch = touch
