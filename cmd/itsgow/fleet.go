@@ -108,6 +108,7 @@ type serverView struct {
 		StartedAt      *time.Time `json:"startedAt"`
 		EndsAt         *time.Time `json:"endsAt"`
 		DurationMonths int        `json:"durationMonths"`
+		TerminateAt    *time.Time `json:"terminateAt"`
 	} `json:"contract"`
 	Tasks []taskView `json:"tasks"`
 }
@@ -153,6 +154,9 @@ func printServer(stdout io.Writer, raw json.RawMessage) error {
 	fmt.Fprintf(tw, "id\t%d\nname\t%s\nplan\t%s\nstate\t%s\nmain ip\t%s\nos\t%s\nhostname\t%s\ndatacenter\t%s %s\npower\t%s\ncontract\t%s -> %s (%d months)\n",
 		s.ID, s.Name, s.Plan, s.State, s.MainIP, s.OS, s.Hostname, s.Datacenter, s.Rack, s.PowerState, fmtTime(s.Contract.StartedAt),
 		fmtTime(s.Contract.EndsAt), s.Contract.DurationMonths)
+	if s.Contract.TerminateAt != nil {
+		fmt.Fprintf(tw, "terminates\t%s\n", fmtTime(s.Contract.TerminateAt))
+	}
 	for _, ip := range s.IPs {
 		fmt.Fprintf(tw, "ip\t%s (%s) %s\n", ip.IP, ip.Type, ip.Reverse)
 	}

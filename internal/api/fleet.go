@@ -112,7 +112,9 @@ func (a *API) fleetRoutes() []Route {
 
 // ---- DTOs
 
-// ServerContractDTO is what the fleet knows of a server's contract (the commerce side owns renewals).
+// ServerContractDTO is a server's term: its contract's (the end moves with each paid renewal, a
+// termination asked through the server or the contract shows) when it has one, else the server's
+// own first term from delivery.
 type ServerContractDTO struct {
 	StartedAt      *time.Time `json:"startedAt,omitempty"`
 	EndsAt         *time.Time `json:"endsAt,omitempty"`
@@ -431,8 +433,11 @@ func serverDTO(d fleet.ServerDetail, staff bool) ServerDTO {
 	if d.Power == "" {
 		out.PowerState = string(fleet.PowerStateUnknown)
 	}
-	out.Contract = ServerContractDTO{StartedAt: tp(s.DeliveredAt), EndsAt: tp(s.TermEnd()), DurationMonths: s.DurationMonths, TerminateAt: tp(s.TerminateAt)}
-	out.Contract.Renew.Automatic = s.TerminateAt.IsZero()
+	out.Contract = ServerContractDTO{StartedAt: tp(s.DeliveredAt), EndsAt: tp(d.TermEnd()), DurationMonths: s.DurationMonths, TerminateAt: tp(d.TerminateAt())}
+	if c := d.Contract; c != nil {
+		out.Contract.StartedAt, out.Contract.DurationMonths = tp(c.StartedAt), c.DurationMonths
+	}
+	out.Contract.Renew.Automatic = d.AutoRenew()
 	if s.State == fleet.ServerSuspended {
 		out.Suspensions = append(out.Suspensions, "suspended")
 	}

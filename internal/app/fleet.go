@@ -123,7 +123,7 @@ func (a *App) wireFleet(ctx context.Context) error {
 	drivers := &fleetDrivers{lab: p.Lab, redfish: cfg.Redfish, ipmi: cfg.IPMI, cache: map[string]any{}}
 	p.Service, err = fleet.New(cfg.Config, fleet.Deps{Logger: a.Log, Clock: a.Clock, Store: a.DB.Fleet(), Notify: a.Notify,
 		Policy: a.Cfg.Policy, Drivers: drivers, Provisioner: labProvisioner{p.Lab}, Prober: fleetProber{lab: p.Lab, net: tcp},
-		Listener: orderListener{a}, Sealer: sealer, Wake: a.Runner.Wake})
+		Listener: orderListener{a}, Contracts: fleetContracts{a}, Sealer: sealer, Wake: a.Runner.Wake})
 	if err != nil {
 		return err
 	}
@@ -427,11 +427,92 @@ func (a *App) handleContractTerminate(ctx context.Context, j jobs.Job) error {
 	if !ok {
 		return nil
 	}
-	_, err = a.Fleet.Service.Terminate(ctx, account.Actor{Kind: "system", Label: "billing"}, 0, id, args.Reason, fleet.TerminateNow)
+	// the contract is terminated: the server goes whatever it says (Release does not ask the
+	// contract again); a server released already, by a termination now through the server
+	// (fleet.Service.Terminate) or an earlier run, is a no-op
+	_, err = a.Fleet.Service.Release(ctx, account.Actor{Kind: "system", Label: "billing"}, id, args.Reason)
 	if k := errs.KindOf(err); k == errs.NotFound || k == errs.Conflict {
 		return nil
 	}
 	return err
+}
+
+// fleetContracts is the fleet's port to contracts (fleet.Contracts): a server delivered for an
+// order (OrderRef order-N) has the contract the order started at its delivery, whose ServerRef
+// names the server back (serverOfRef). Staff and demo deliveries, and a server whose order has
+// no contract yet (before the delivered job ran), have none.
+type fleetContracts struct{ a *App }
+
+var _ fleet.Contracts = fleetContracts{}
+
+func (f fleetContracts) contract(ctx context.Context, srv fleet.Server) (billing.Contract, bool, error) {
+	com := f.a.Commerce
+	oid, ok := orderOf(srv.OrderRef)
+	if !ok || com.Orders == nil || com.Billing == nil {
+		return billing.Contract{}, false, nil
+	}
+	o, err := com.Orders.Order(ctx, 0, oid)
+	if errs.KindOf(err) == errs.NotFound {
+		return billing.Contract{}, false, nil
+	}
+	if err != nil || o.ContractID == 0 {
+		return billing.Contract{}, false, err
+	}
+	c, err := com.Billing.Contract(ctx, 0, o.ContractID)
+	if err != nil {
+		return c, false, err
+	}
+	if id, ok := f.a.serverOfRef(c.ServerRef); !ok || id != srv.ID || c.CustomerID != srv.CustomerID {
+		return billing.Contract{}, false, nil
+	}
+	return c, true, nil
+}
+
+func termOf(c billing.Contract) fleet.ContractTerm {
+	return fleet.ContractTerm{ID: int64(c.ID), StartedAt: c.StartedAt, TermEnd: c.TermEnd, DurationMonths: c.DurationMonths,
+		AutoRenew: c.Renew == billing.RenewAutomatic, TerminateAt: c.TerminateAt, Terminated: c.Status == billing.ContractTerminated}
+}
+
+// ContractOf implements fleet.Contracts.
+func (f fleetContracts) ContractOf(ctx context.Context, srv fleet.Server) (fleet.ContractTerm, bool, error) {
+	c, ok, err := f.contract(ctx, srv)
+	if !ok || err != nil {
+		return fleet.ContractTerm{}, false, err
+	}
+	return termOf(c), true, nil
+}
+
+// TerminateContract implements fleet.Contracts with billing's termination.
+func (f fleetContracts) TerminateContract(ctx context.Context, actor account.Actor, srv fleet.Server, at fleet.TerminationAt, reason string) (fleet.ContractTerm, error) {
+	c, ok, err := f.contract(ctx, srv)
+	if err == nil && !ok {
+		err = errs.Coded(errs.NotFound, "contract_not_found", "contract not found")
+	}
+	if err != nil {
+		return fleet.ContractTerm{}, err
+	}
+	when := billing.AtEndOfTerm
+	if at == fleet.TerminateNow {
+		when = billing.AtNow
+	}
+	if reason == "" || actor.Kind == "customer" {
+		reason = "customer" // billing's reason code; the customer's words stay in the server's audit
+	}
+	c, err = f.a.Commerce.Billing.Terminate(ctx, actor, srv.CustomerID, c.ID, when, reason)
+	return termOf(c), err
+}
+
+// WithdrawContractTermination implements fleet.Contracts with billing's withdrawal.
+func (f fleetContracts) WithdrawContractTermination(ctx context.Context, actor account.Actor, srv fleet.Server) (fleet.ContractTerm, error) {
+	c, ok, err := f.contract(ctx, srv)
+	if err == nil && !ok {
+		err = errs.Coded(errs.NotFound, "contract_not_found", "contract not found")
+	}
+	if err != nil {
+		return fleet.ContractTerm{}, err
+	}
+	c, err = f.a.Commerce.Billing.WithdrawTermination(ctx, actor, srv.CustomerID, c.ID)
+	return termOf(c), err
 }
 
 // orderListener tells the commerce side that an order's server is online: the order is

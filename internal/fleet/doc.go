@@ -5,7 +5,9 @@
 // progress, rescue, reboot, time-limited consoles (a short-lived BMC credential revoked by a
 // stored job at the expiry), the reconcile loop between desired and observed state,
 // the deploy watchdog, probes, incidents, interventions and part replacements, planned works,
-// and termination back to stock. See docs/fleet.md.
+// and termination back to stock. A server delivered for an order has a contract on the commerce
+// side, which owns its term and its termination: the fleet reaches it through the Contracts
+// port. See docs/fleet.md.
 //
 // It also holds the contract every baseboard management controller (BMC) driver fulfils: small
 // capability interfaces (PowerGetter, PowerSetter, BootDeviceSetter, VirtualMediaInserter,

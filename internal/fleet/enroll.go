@@ -325,7 +325,8 @@ func (s *Service) CustomerIPs(ctx context.Context) ([]IP, error) {
 // ServerDetail is a server with what its pages and the API show.
 type ServerDetail struct {
 	Server        Server
-	Machine       Machine // zero while none is reserved
+	Contract      *ContractTerm // the server's contract, nil when it has none (see TermEnd)
+	Machine       Machine       // zero while none is reserved
 	IPs           []IP
 	Tasks         []Task
 	Power         PowerState
@@ -341,6 +342,13 @@ func (s *Service) Detail(ctx context.Context, customer account.ID, id ServerID) 
 		return ServerDetail{}, err
 	}
 	d := ServerDetail{Server: srv, Power: PowerStateUnknown}
+	c, ok, err := s.contractOf(ctx, srv)
+	if err != nil {
+		return d, err
+	}
+	if ok {
+		d.Contract = &c
+	}
 	st := s.deps.Store
 	if srv.MachineID != 0 {
 		if d.Machine, err = st.GetMachine(ctx, srv.MachineID); err != nil {

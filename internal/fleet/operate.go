@@ -396,24 +396,42 @@ const (
 	TerminateEndOfTerm TerminationAt = "endOfTerm"
 )
 
-// Terminate ends a server now (release, wipe, back to stock) or records a termination at the
-// end of its term, which the reconcile loop carries out.
+// Terminate ends a server now (release, wipe, back to stock) or at the end of its term.
+//
+// A server rented under a contract (Deps.Contracts) is terminated through its contract, which
+// owns the term: at now the contract is terminated (its pending renewal invoice cancelled by a
+// credit note) and the server released at once; at the end of the term the contract records
+// the termination at its current term's end (moved by each paid renewal) and the contract side
+// ends it then (job contract.terminate), the server showing the date through Detail. A server
+// without a contract records its own date at the end of its first term, which the reconcile
+// loop carries out.
 func (s *Service) Terminate(ctx context.Context, actor account.Actor, customer account.ID, id ServerID, reason string, at TerminationAt) (Server, error) {
 	if at != TerminateNow && at != TerminateEndOfTerm {
 		return Server{}, errs.Fields(errs.FieldError{Field: "at", Message: "must be now or endOfTerm"})
 	}
-	if _, err := s.OwnServer(ctx, customer, id); err != nil {
+	srv, err := s.OwnServer(ctx, customer, id)
+	if err != nil {
 		return Server{}, err
+	}
+	if srv.State == ServerTerminated || srv.State == ServerTerminating {
+		return Server{}, errAlreadyTerminated()
+	}
+	c, ok, err := s.contractOf(ctx, srv)
+	if err != nil {
+		return Server{}, err
+	}
+	if ok {
+		return s.terminateByContract(ctx, actor, srv, c, reason, at)
 	}
 	now := s.Now()
 	var out Server
-	err := s.inTx(ctx, func(tx Tx) error {
+	err = s.inTx(ctx, func(tx Tx) error {
 		srv, err := tx.LockServer(ctx, id)
 		if err != nil {
 			return err
 		}
 		if srv.State == ServerTerminated || srv.State == ServerTerminating {
-			return &errs.Error{Kind: errs.Conflict, Code: "already_terminated", Msg: "the server is already terminated"}
+			return errAlreadyTerminated()
 		}
 		if at == TerminateEndOfTerm && !srv.TermEnd().IsZero() && srv.TermEnd().After(now) {
 			srv.TerminateAt, srv.UpdatedAt = srv.TermEnd(), now
@@ -433,19 +451,89 @@ func (s *Service) Terminate(ctx context.Context, actor account.Actor, customer a
 	return out, err
 }
 
-// WithdrawTermination cancels a termination scheduled for the end of the term.
-func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, customer account.ID, id ServerID) (Server, error) {
-	if _, err := s.OwnServer(ctx, customer, id); err != nil {
-		return Server{}, err
+func errAlreadyTerminated() error {
+	return &errs.Error{Kind: errs.Conflict, Code: "already_terminated", Msg: "the server is already terminated"}
+}
+
+// terminateByContract terminates a server through its contract. The contract side commits
+// first: should the release fail after it, the contract's own job (contract.terminate) releases
+// the server. A contract already terminated (its job not run yet) only lets the server go.
+func (s *Service) terminateByContract(ctx context.Context, actor account.Actor, srv Server, c ContractTerm, reason string, at TerminationAt) (Server, error) {
+	if !c.Terminated {
+		var err error
+		if c, err = s.deps.Contracts.TerminateContract(ctx, actor, srv, at, reason); err != nil {
+			return Server{}, err
+		}
 	}
 	now := s.Now()
+	var out Server
+	err := s.inTx(ctx, func(tx Tx) error {
+		srv, err := tx.LockServer(ctx, srv.ID)
+		if err != nil {
+			return err
+		}
+		out = srv
+		if srv.State == ServerTerminated {
+			return nil // the contract's job was quicker
+		}
+		if c.Terminated {
+			return s.release(ctx, tx, &out, actor, reason, now)
+		}
+		// the contract holds the date; a date of the server's own (asked before the contract
+		// owned terminations) is dropped
+		out.TerminateAt, out.UpdatedAt = time.Time{}, now
+		if err := tx.UpdateServer(ctx, out); err != nil {
+			return err
+		}
+		return audit(ctx, tx, now, actor, "server.termination.schedule", "server", srv.ID, srv.CustomerID,
+			map[string]any{"reason": reason, "at": c.TerminateAt, "contract": c.ID})
+	})
+	return out, err
+}
+
+// Release ends a server at once whatever its contract says, for the contract side carrying
+// out its own termination (job contract.terminate): 409 already_terminated when it is.
+func (s *Service) Release(ctx context.Context, actor account.Actor, id ServerID, reason string) (Server, error) {
 	var out Server
 	err := s.inTx(ctx, func(tx Tx) error {
 		srv, err := tx.LockServer(ctx, id)
 		if err != nil {
 			return err
 		}
-		if srv.TerminateAt.IsZero() {
+		if srv.State == ServerTerminated {
+			return errAlreadyTerminated()
+		}
+		out = srv
+		return s.release(ctx, tx, &out, actor, reason, s.Now())
+	})
+	return out, err
+}
+
+// WithdrawTermination cancels a termination asked for at the end of the term. A server rented
+// under a contract withdraws it from its contract, with the contract's rules (409
+// termination_due once the term ended, a renewal invoice issued again).
+func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, customer account.ID, id ServerID) (Server, error) {
+	srv, err := s.OwnServer(ctx, customer, id)
+	if err != nil {
+		return Server{}, err
+	}
+	c, ok, err := s.contractOf(ctx, srv)
+	if err != nil {
+		return Server{}, err
+	}
+	if ok {
+		if c, err = s.deps.Contracts.WithdrawContractTermination(ctx, actor, srv); err != nil {
+			return Server{}, err
+		}
+	}
+	now := s.Now()
+	var out Server
+	err = s.inTx(ctx, func(tx Tx) error {
+		srv, err := tx.LockServer(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !ok && srv.TerminateAt.IsZero() {
 			return &errs.Error{Kind: errs.Conflict, Code: "no_termination", Msg: "no termination is scheduled"}
 		}
 		srv.TerminateAt, srv.UpdatedAt = time.Time{}, now
@@ -453,7 +541,11 @@ func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, 
 		if err := tx.UpdateServer(ctx, srv); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, actor, "server.termination.withdraw", "server", srv.ID, srv.CustomerID, nil)
+		details := map[string]any{}
+		if ok {
+			details["contract"] = c.ID
+		}
+		return audit(ctx, tx, now, actor, "server.termination.withdraw", "server", srv.ID, srv.CustomerID, details)
 	})
 	return out, err
 }

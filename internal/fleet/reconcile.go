@@ -148,17 +148,11 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileStats, error) {
 			st.RescueEnded++
 		}
 		if !srv.TerminateAt.IsZero() && !now.Before(srv.TerminateAt) {
-			err := s.inTx(ctx, func(tx Tx) error {
-				srv, err := tx.LockServer(ctx, srv.ID)
-				if err != nil || srv.TerminateAt.IsZero() || srv.State == ServerTerminated {
-					return err
-				}
-				return s.release(ctx, tx, &srv, account.System, "end of term", now)
-			})
-			if err != nil {
+			if done, err := s.endOfTerm(ctx, srv, now); err != nil {
 				list = append(list, err)
+			} else if done {
+				st.Terminated++
 			}
-			st.Terminated++
 		}
 	}
 	n, err := s.notifyLongRepairs(ctx, now)
@@ -170,6 +164,47 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileStats, error) {
 		list = append(list, err)
 	}
 	return st, errors.Join(list...)
+}
+
+// endOfTerm carries out a server's own termination date, due at now. A server rented under a
+// contract is never released on such a date: its contract owns the term, which paid renewals
+// move past the first term's end. A date the server holds from before the contract owned
+// terminations is handed to the contract (a termination at the end of its current term) and
+// dropped; a contract already terminated lets the server go.
+func (s *Service) endOfTerm(ctx context.Context, srv Server, now time.Time) (bool, error) {
+	c, ok, err := s.contractOf(ctx, srv)
+	if err != nil {
+		return false, err
+	}
+	actor := account.Actor{Kind: "system", Label: "fleet reconcile"}
+	if ok && !c.Terminated {
+		if c.TerminateAt.IsZero() {
+			if _, err := s.deps.Contracts.TerminateContract(ctx, actor, srv, TerminateEndOfTerm, "customer"); err != nil {
+				return false, err
+			}
+		}
+		return false, s.inTx(ctx, func(tx Tx) error {
+			srv, err := tx.LockServer(ctx, srv.ID)
+			if err != nil || srv.TerminateAt.IsZero() {
+				return err
+			}
+			srv.TerminateAt, srv.UpdatedAt = time.Time{}, now
+			if err := tx.UpdateServer(ctx, srv); err != nil {
+				return err
+			}
+			return audit(ctx, tx, now, actor, "server.termination.to_contract", "server", srv.ID, srv.CustomerID, map[string]any{"contract": c.ID})
+		})
+	}
+	done := false
+	err = s.inTx(ctx, func(tx Tx) error {
+		srv, err := tx.LockServer(ctx, srv.ID)
+		if err != nil || srv.TerminateAt.IsZero() || srv.State == ServerTerminated {
+			return err
+		}
+		done = true
+		return s.release(ctx, tx, &srv, account.System, "end of term", now)
+	})
+	return done, err
 }
 
 // apply carries out the planned actions: jobs for BMC work (unique per machine and period, so

@@ -179,6 +179,7 @@ type Deps struct {
 	Provisioner Provisioner      // nil: nothing to prepare
 	Prober      Prober           // nil: servers are not probed
 	Listener    DeliveryListener // nil: nobody listens
+	Contracts   Contracts        // nil: no server has a contract (terms and terminations are the server's own)
 	Sealer      *Sealer
 	Wake        func() // wakes the job runner after commit; may be nil
 }
