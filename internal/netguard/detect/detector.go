@@ -315,11 +315,34 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 			p := &pl[i]
 			p.e = sh.lookup(p.k, p.v4)
 		}
+		cold := false
 		for _, i := range group {
 			p := &pl[i]
 			if e := p.e; e != nil && e.act >= 0 && p.inWindow {
+				if p.sp.last-p.sp.first > 1 || e.flags&fCold != 0 {
+					touch += uint64(sh.ips[e.act].used) // for the rings, below
+					cold = true
+					continue
+				}
 				cs := &sh.cells[e.act]
 				touch += uint64(cs[0].stamp + cs[1].stamp) // a record of two seconds writes both
+			}
+		}
+		if cold {
+			// The records of more seconds, or toward an IP whose sources are counted, go to the
+			// rings: touch the slots of their newest second.
+			for _, i := range group {
+				p := &pl[i]
+				e := p.e
+				if e == nil || e.act < 0 || !p.inWindow || (p.sp.last-p.sp.first <= 1 && e.flags&fCold == 0) {
+					continue
+				}
+				sub := sh.ips[e.act]
+				for j := range p.cl.n {
+					if r := sub.cnt[p.cl.c[j]].r; r != nil {
+						touch += uint64(r.slots[p.sp.last&windowMask].pkts)
+					}
+				}
 			}
 		}
 		sh.touch = touch
