@@ -105,7 +105,7 @@ func (s *Service) AddStaffRule(ctx context.Context, actor account.Actor, prefix 
 	if len(fields) > 0 {
 		return StaffRule{}, errs.Fields(fields...)
 	}
-	now := s.Now()
+	now := s.Now().UTC().Truncate(time.Microsecond) // as stored
 	r := StaffRule{Prefix: prefix, Vectors: vs, Reason: reason, RequestedBy: actor.ID, RequestedAt: now}
 	err := s.deps.Store.InTx(ctx, func(tx Tx) error {
 		if err := tx.InsertStaffRule(ctx, &r); err != nil {
@@ -136,7 +136,7 @@ func (s *Service) ApproveStaffRule(ctx context.Context, actor account.Actor, id 
 		if actor.ID == r.RequestedBy {
 			return errSameStaff
 		}
-		now := s.Now()
+		now := s.Now().UTC().Truncate(time.Microsecond) // as stored
 		if err := tx.ApproveStaffRule(ctx, id, actor.ID, now); err != nil {
 			return err
 		}
