@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -23,6 +24,9 @@ type NetguardDeps struct {
 	Edge func() mitigation.EdgeState
 	// Exporters reports the flow exporters this process's collector hears; nil without one.
 	Exporters func() []mitigation.Exporter
+	// ProfileTest measures a profile on the detector of this process (Watch.TestProfile); nil
+	// without the collector role.
+	ProfileTest func(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (mitigation.ProfileTest, error)
 }
 
 // netguardRoutes are the routes of network protection: mitigation, attacks, traffic, edge rules.
@@ -54,6 +58,8 @@ func (a *API) netguardRoutes() []Route {
 			access: user, Scope: ir, Reply: ProfilesDTO{}, Status: 200, handle: a.mitigationProfiles},
 		Route{Method: "PUT", Path: "/ips/{ip}/mitigation/profile", Summary: "Choose the protection profile used by detection and at each activation (pro use)", Tag: "mitigation",
 			access: user, Scope: iw, Request: ProfileRequest{}, Reply: MitigationDTO{}, Status: 200, handle: a.putProfile},
+		Route{Method: "POST", Path: "/ips/{ip}/mitigation/profile-tests", Summary: "Measure what a profile would have dropped of the IP's attack and legitimate traffic over the last minute (pro use)", Tag: "mitigation",
+			access: user, Scope: iw, Request: ProfileTestRequest{}, Reply: ProfileTestDTO{}, Status: 200, handle: a.profileTest},
 		Route{Method: "GET", Path: "/ips/{ip}/attacks", Summary: "Attacks on the IP, newest first (kept one year)", Tag: "mitigation",
 			access: user, Scope: ir, Reply: Page[AttackDTO]{}, Status: 200, Query: page, handle: a.listAttacks},
 		Route{Method: "GET", Path: "/ips/{ip}/attacks/{id}", Summary: "One attack report: vectors, peak, start, end, level, top sources", Tag: "mitigation",
@@ -229,6 +235,37 @@ type EdgeRulesDTO struct {
 	Applied *bool     `json:"applied,omitempty"`
 	Peers   []PeerDTO `json:"peers"`
 	Error   string    `json:"error,omitempty"`
+}
+
+// ProfileTestRequest asks what a profile would have dropped over [from, to) (default: the last
+// minute, the detector's window).
+type ProfileTestRequest struct {
+	Profile  string     `json:"profile"`
+	Firewall bool       `json:"firewall,omitempty"`
+	From     *time.Time `json:"from,omitempty"`
+	To       *time.Time `json:"to,omitempty"`
+}
+
+// ProfileTestDTO is the measure of a profile: the shares of the attack and of the legitimate
+// traffic its rules would have dropped, and each rule.
+type ProfileTestDTO struct {
+	Profile                string               `json:"profile"`
+	From                   time.Time            `json:"from"`
+	To                     time.Time            `json:"to"`
+	LegitimateDroppedRatio float64              `json:"legitimateDroppedRatio"`
+	AttackDroppedRatio     float64              `json:"attackDroppedRatio"`
+	AttackPackets          uint64               `json:"attackPackets"`
+	LegitimatePackets      uint64               `json:"legitimatePackets"`
+	ByRule                 []ProfileTestRuleDTO `json:"byRule"`
+}
+
+// ProfileTestRuleDTO is one rule of a profile test.
+type ProfileTestRuleDTO struct {
+	Vector            string    `json:"vector"`
+	Rule              string    `json:"rule"`
+	Since             time.Time `json:"since"`
+	AttackDropped     uint64    `json:"attackDroppedPackets"`
+	LegitimateDropped uint64    `json:"legitimateDroppedPackets"`
 }
 
 // StaffRuleRequest writes a staff edge rule.
@@ -708,4 +745,40 @@ func (a *API) deleteStaffRule(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (a *API) profileTest(w http.ResponseWriter, r *http.Request) error {
+	ip, err := pathIP(r)
+	if err != nil {
+		return err
+	}
+	var in ProfileTestRequest
+	if err := httpserver.DecodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Firewall {
+		return errs.Fields(errs.FieldError{Field: "firewall", Message: "the edge firewall is not available yet"})
+	}
+	if a.deps.Netguard.ProfileTest == nil {
+		return errs.E(errs.Unavailable, "profile tests run where the collector runs", nil)
+	}
+	var from, to time.Time
+	if in.From != nil {
+		from = *in.From
+	}
+	if in.To != nil {
+		to = *in.To
+	}
+	res, err := a.deps.Netguard.ProfileTest(r.Context(), customerOf(r), ip, in.Profile, from, to)
+	if err != nil {
+		return err
+	}
+	out := ProfileTestDTO{Profile: res.Profile, From: res.From, To: res.To, LegitimateDroppedRatio: res.LegitimateDroppedRatio,
+		AttackDroppedRatio: res.AttackDroppedRatio, AttackPackets: res.AttackPackets, LegitimatePackets: res.LegitimatePackets,
+		ByRule: []ProfileTestRuleDTO{}}
+	for _, b := range res.ByRule {
+		out.ByRule = append(out.ByRule, ProfileTestRuleDTO{Vector: string(b.Vector), Rule: b.Rule, Since: b.Since,
+			AttackDropped: b.AttackDropped, LegitimateDropped: b.LegitimateDropped})
+	}
+	return httpserver.WriteJSON(w, http.StatusOK, out)
 }

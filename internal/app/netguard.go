@@ -235,8 +235,9 @@ func (a *App) wireNetguard(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	detProfiles, _ := cfg.Detect.profiles()
 	p.Watch = mitigation.NewWatch(p.Service, p.Detector, p.Series, mitigation.WatchConfig{Refresh: cfg.Refresh, Every: cfg.Tick,
-		Infrastructure: infra, InfrastructureProfile: cfg.Detect.InfrastructureProfile})
+		Infrastructure: infra, InfrastructureProfile: cfg.Detect.InfrastructureProfile, Profiles: detProfiles})
 	if cfg.BGP.Enabled() && a.Cfg.Has("edge") {
 		passwords := map[netip.Addr]string{}
 		for _, peer := range cfg.BGP.Peers {
@@ -291,7 +292,11 @@ func (a *App) seedNetguard(ctx context.Context, c *DemoCredentials) error {
 
 // netguardAPI gives the API its services of this capability.
 func (a *App) netguardAPI() api.NetguardDeps {
-	return api.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters()}
+	d := api.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters()}
+	if a.Cfg.Has("collector") {
+		d.ProfileTest = a.Netguard.Watch.TestProfile
+	}
+	return d
 }
 
 // netguardWeb gives the web interface its services of this capability.

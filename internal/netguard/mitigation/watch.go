@@ -22,15 +22,16 @@ import (
 // traffic intervals in one batch. It keeps the detector's tracked IPs in line with the
 // directory and the chosen profiles.
 type Watch struct {
-	svc     *Service
-	det     *detect.Detector
-	series  *Series
-	clock   clock.Clock
-	log     *slog.Logger
-	refresh time.Duration
-	every   time.Duration
-	infra   []netip.Addr
-	infraP  string
+	svc      *Service
+	det      *detect.Detector
+	series   *Series
+	clock    clock.Clock
+	log      *slog.Logger
+	refresh  time.Duration
+	every    time.Duration
+	infra    []netip.Addr
+	infraP   string
+	profiles map[string]detect.Profile
 
 	mu          sync.Mutex // serialises Tick; guards the fields below
 	tracked     map[netip.Addr]string
@@ -52,6 +53,8 @@ type WatchConfig struct {
 	// guard rails keep rules off them.
 	Infrastructure        []netip.Addr
 	InfrastructureProfile string
+	// Profiles are the detector's profiles by name, for TestProfile.
+	Profiles map[string]detect.Profile
 }
 
 // NewWatch returns the loop feeding det and series for s.
@@ -66,7 +69,7 @@ func NewWatch(s *Service, det *detect.Detector, series *Series, cfg WatchConfig)
 		cfg.InfrastructureProfile = DefaultProfile
 	}
 	return &Watch{svc: s, det: det, series: series, clock: s.deps.Clock, refresh: cfg.Refresh, every: cfg.Every,
-		infra: slices.Clone(cfg.Infrastructure), infraP: cfg.InfrastructureProfile,
+		infra: slices.Clone(cfg.Infrastructure), infraP: cfg.InfrastructureProfile, profiles: cfg.Profiles,
 		log: s.deps.Logger.With(logkey.Component, "netguard/watch"), tracked: map[netip.Addr]string{}}
 }
 
