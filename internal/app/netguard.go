@@ -301,7 +301,11 @@ func (a *App) netguardAPI() api.NetguardDeps {
 
 // netguardWeb gives the web interface its services of this capability.
 func (a *App) netguardWeb() web.NetguardDeps {
-	return web.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters()}
+	d := web.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters()}
+	if a.Cfg.Has("collector") {
+		d.ProfileTest = a.Netguard.Watch.TestProfile
+	}
+	return d
 }
 
 func (a *App) netguardEdgeState() func() mitigation.EdgeState {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,6 +27,8 @@ type NetguardDeps struct {
 	Edge func() mitigation.EdgeState
 	// Exporters reports the flow exporters this process's collector hears; nil without one.
 	Exporters func() []mitigation.Exporter
+	// ProfileTest measures a profile on the detector of this process; nil without the collector.
+	ProfileTest func(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (mitigation.ProfileTest, error)
 }
 
 // netguardRoutes registers the pages of network protection: mitigation, attacks, traffic, edge rules.
@@ -37,6 +40,7 @@ func (u *ui) netguardRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /ips/{ip}", u.wrap(user, "", u.ngIPPage))
 	mux.Handle("POST /ips/{ip}/mitigation", u.wrap(user, "", u.ngPermanent))
 	mux.Handle("POST /ips/{ip}/mitigation/profile", u.wrap(user, "", u.ngProfile))
+	mux.Handle("POST /ips/{ip}/mitigation/profile-test", u.wrap(user, "", u.ngProfileTest))
 	mux.Handle("GET /ips/{ip}/attacks/{id}", u.wrap(user, "", u.ngAttackPage))
 
 	mux.Handle("GET /staff/network", u.wrap(staff, account.RoleNOC, u.ngStaffPage))
@@ -197,6 +201,63 @@ type ngIPData struct {
 	Scales   []string
 	Attacks  []ngAttackRow
 	Profiles []string
+	// Test is the result of a profile test, when one was run.
+	Test *ngProfileTest
+}
+
+// ProfileLabel is the name of a profile in the page's language (a profile of the
+// configuration without one keeps its name).
+func (d ngIPData) ProfileLabel(p *page, name string) string {
+	if s, ok := p.cat.lookup(p.Lang, "netguard.profile."+name); ok {
+		return s
+	}
+	return name
+}
+
+// ngProfileTest is a profile test in words.
+type ngProfileTest struct {
+	Profile            string
+	From, To           time.Time
+	Attack, Legitimate string // percentages dropped
+	Rules              []ngProfileTestRule
+}
+
+type ngProfileTestRule struct {
+	Rule               string
+	Since              time.Time
+	Attack, Legitimate string
+}
+
+func percent(r float64) string { return strconv.FormatFloat(r*100, 'f', 1, 64) + " %" }
+
+func (u *ui) ngProfileTest(w http.ResponseWriter, r *http.Request) error {
+	ip, err := mitigation.ParseIP(r.PathValue("ip"))
+	if err != nil {
+		return errNotFound
+	}
+	test := u.deps.Netguard.ProfileTest
+	if test == nil {
+		return u.ngShowError(w, r, ip, errs.E(errs.Unavailable, "profile tests run where the collector runs", nil))
+	}
+	profile := r.PostForm.Get("profile")
+	res, err := test(r.Context(), customerID(r), ip, profile, time.Time{}, time.Time{})
+	if err != nil {
+		return u.ngShowError(w, r, ip, err)
+	}
+	p := u.newPage(r, "ips", nil)
+	d, err := u.ngIPData(r, ip, p.Lang)
+	if err != nil {
+		return err
+	}
+	d.Test = &ngProfileTest{Profile: d.ProfileLabel(p, res.Profile), From: res.From, To: res.To,
+		Attack: percent(res.AttackDroppedRatio), Legitimate: percent(res.LegitimateDroppedRatio)}
+	for _, rule := range res.ByRule {
+		d.Test.Rules = append(d.Test.Rules, ngProfileTestRule{Rule: rule.Rule, Since: rule.Since,
+			Attack: strconv.FormatUint(rule.AttackDropped, 10), Legitimate: strconv.FormatUint(rule.LegitimateDropped, 10)})
+	}
+	p.Data = d
+	u.render(w, r, http.StatusOK, "netguard_ip", p)
+	return nil
 }
 
 // ngAttackRow is an attack with its figures in words.

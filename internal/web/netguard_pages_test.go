@@ -73,7 +73,7 @@ func TestNetguardPages(t *testing.T) {
 
 // The IP page charts an attack as it happens: each 10-second interval appears about a second
 // after it ends, not once the flow records of the minute have all arrived, and the page
-// reloads itself while the attack goes on.
+// reloads itself while the attack goes on; a profile test measures the last minute.
 func TestNetguardChartIsLive(t *testing.T) {
 	t.Parallel()
 	start := clock.Real().Now().Truncate(10 * time.Second) // the cookie jar expires cookies by the real clock
@@ -107,6 +107,13 @@ func TestNetguardChartIsLive(t *testing.T) {
 	if pg.header.Get("Refresh") != "10" {
 		t.Errorf("during the attack the page does not reload itself: Refresh %q", pg.header.Get("Refresh"))
 	}
+	// The customer (pro use) tests profiles on this last minute: "gaming" lets this UDP through,
+	// "strict" would have dropped it.
+	gaming := cust.post("/ips/198.18.0.10/mitigation/profile-test", url.Values{"csrf": {pg.csrf(t)}, "profile": {"gaming"}})
+	gaming.is(t, http.StatusOK)
+	gaming.has(t, `id="profile-test-result"`, "0.0 % du trafic d&#39;attaque", "Il n&#39;aurait appliqué aucune règle.")
+	strict := cust.post("/ips/198.18.0.10/mitigation/profile-test", url.Values{"csrf": {pg.csrf(t)}, "profile": {"strict"}})
+	strict.has(t, "<code>flow4 dst 198.18.0.10/32 proto 17 then discard prio 70 from mitigation 198.18.0.10 level 1 (udp-flood)</code>")
 	if strings.Contains(pg.body, `id="no-traffic"`) {
 		i := strings.Index(pg.body, `id="traffic"`)
 		t.Errorf("11 s into the attack the chart is not drawn:\n%s", pg.body[i:min(len(pg.body), i+2000)])

@@ -116,6 +116,13 @@ func netguardFixtures() []fixture {
 			p.Flash = "netguard.flash.profile_saved"
 			return p
 		}, nil},
+		fixture{"netguard_ip-test", "netguard_ip", func() *page {
+			d := ipData("en", views[0])
+			d.Test = &ngProfileTest{Profile: "online gaming", From: fixedTime.Add(-time.Minute), To: fixedTime, Attack: "95.0 %", Legitimate: "0.0 %",
+				Rules: []ngProfileTestRule{{Rule: "flow4 dst 198.18.0.10/32 proto 17 sport 123 then discard", Since: fixedTime.Add(-59 * time.Second),
+					Attack: "570000", Legitimate: "0"}}}
+			return as(cust, "ips", "/ips/198.18.0.10", d)
+		}, nil},
 		fixture{"netguard_ip-locked", "netguard_ip", func() *page {
 			return as(cust, "ips", "/ips/198.18.0.10", ipData("fr", views[0]))
 		}, u.ngLockedFixture()},
