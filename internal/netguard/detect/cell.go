@@ -7,16 +7,17 @@ import (
 
 // Hot cells. The rings of an active IP take a kilobyte per class, so that with a hundred
 // thousand IPs every record would miss the processor's caches three times (index, subject, ring
-// slot). Each active IP therefore also has two cells, one per parity of the second, in a dense
-// per-shard array (128 bytes per IP, a cache line per cell: 100,000 IPs fit in the L3 cache).
-// A record of one or two seconds toward an IP whose cells hold those seconds, or are empty or
-// older, is counted in the cells alone; everything else (records over more seconds, other
-// protocols, seconds older than the cell's, counts a cell cannot hold, IPs whose top sources
-// are being counted) goes to the rings as before. A cell is flushed into the rings when a newer
-// second takes it over, when it would overflow, and before anything reads the IP's seconds:
-// Tick flushes the cells of the seconds it judges, the queries flush both. A ring sums what it
-// is given whatever the order, as long as a second newer than its window is not read before it
-// is flushed, so the counts read are those the rings alone would hold.
+// slot). Each active IP (and each prefix aggregate) therefore also has two cells, one per
+// parity of the second, in a dense per-shard array (128 bytes per IP, a cache line per cell:
+// 100,000 IPs fit in the L3 cache). A record of one or two seconds toward an IP whose cells
+// hold those seconds, or are empty or older, is counted in the cells alone; everything else
+// (records over more seconds, other protocols, seconds older than the cell's, counts a cell
+// cannot hold, an IP's first record) goes to the rings as before. Top sources are counted on
+// the subject either way. A cell is flushed into the rings when a newer second takes it over,
+// when it would overflow, and before anything reads the IP's seconds: Tick flushes the cells of
+// the seconds it judges, the queries flush both. A ring sums what it is given whatever the
+// order, as long as a second newer than its window is not read before it is flushed, so the
+// counts read are those the rings alone would hold.
 
 // Cell slots: the classes a cell holds. Other protocols go to the rings.
 const (

@@ -187,7 +187,7 @@ func testCellsMatchReference(t *testing.T, seed uint64) {
 	trackIP := func(ip netip.Addr) {
 		prof := detect.ProfileDefault
 		if rng.IntN(4) == 0 {
-			prof = "low" // attacked soon: its records go to the rings with its top sources
+			prof = "low" // attacked soon: its top sources are counted
 		}
 		track(t, d, prof, ip)
 		track(t, rd, prof, ip)
@@ -313,7 +313,7 @@ func testCellsMatchReference(t *testing.T, seed uint64) {
 	}
 	check(now)
 	if st := d.Stats(); st.Attacks == 0 || st.Flows == 0 {
-		t.Errorf("no attack: the rings-only path of attacked IPs was not exercised (%+v)", st)
+		t.Errorf("no attack: the counting of top sources was not exercised (%+v)", st)
 	}
 }
 

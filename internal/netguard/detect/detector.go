@@ -319,22 +319,25 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 		for _, i := range group {
 			p := &pl[i]
 			if e := p.e; e != nil && e.act >= 0 && p.inWindow {
-				if p.sp.last-p.sp.first > 1 || e.flags&fCold != 0 {
+				if p.sp.last-p.sp.first > 1 {
 					touch += uint64(sh.ips[e.act].used) // for the rings, below
 					cold = true
 					continue
+				}
+				if e.flags&fTop != 0 {
+					touch += uint64(sh.ips[e.act].used) // its top sources
 				}
 				cs := &sh.cells[e.act]
 				touch += uint64(cs[0].stamp + cs[1].stamp) // a record of two seconds writes both
 			}
 		}
 		if cold {
-			// The records of more seconds, or toward an IP whose sources are counted, go to the
-			// rings: touch the slots of their newest second.
+			// The records of more seconds go to the rings: touch the slots of their newest
+			// second.
 			for _, i := range group {
 				p := &pl[i]
 				e := p.e
-				if e == nil || e.act < 0 || !p.inWindow || (p.sp.last-p.sp.first <= 1 && e.flags&fCold == 0) {
+				if e == nil || e.act < 0 || !p.inWindow || p.sp.last-p.sp.first <= 1 {
 					continue
 				}
 				sub := sh.ips[e.act]
@@ -405,8 +408,12 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 		return
 	}
 	sh.flows++
-	if e != nil && (e.act < 0 || e.flags&fCold != 0 || d.noCells || !sh.addHot(d.layout, sh.ips, sh.cells, e.act, p)) {
-		if e.act < 0 {
+	// subs: the subjects whose rings take the record (the others' cells took it); tops: those
+	// counting its source.
+	var tops [2]*subject
+	if e != nil {
+		switch {
+		case e.act < 0:
 			s := sh.activate(k, v4, e.prof, false)
 			s.lastAbove = int64(e.lastAbove)
 			s.inNet, s.prefixKey = inNet, pk
@@ -414,8 +421,13 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			s.idx = e.act
 			sh.ips = append(sh.ips, s)
 			sh.cells = append(sh.cells, cellPair{})
+			subs[0] = s // its first record creates its rings
+		case d.noCells || !sh.addHot(d.layout, sh.ips, sh.cells, e.act, p):
+			subs[0] = sh.ips[e.act]
 		}
-		subs[0] = sh.ips[e.act]
+		if e.flags&fTop != 0 {
+			tops[0] = sh.ips[e.act]
+		}
 	}
 	if inNet {
 		pf := sh.prefix(e, pk)
@@ -425,18 +437,25 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			sh.pfxs = append(sh.pfxs, pf)
 			sh.pcells = append(sh.pcells, cellPair{})
 			pf.idx = int32(len(sh.pfxs) - 1)
-			subs[1] = pf // its first record creates its rings
-		} else if pf.top != nil || d.noCells || !sh.addHot(d.layout, sh.pfxs, sh.pcells, pf.idx, p) {
 			subs[1] = pf
+		} else {
+			if d.noCells || !sh.addHot(d.layout, sh.pfxs, sh.pcells, pf.idx, p) {
+				subs[1] = pf
+			}
+			if pf.top != nil {
+				tops[1] = pf
+			}
 		}
 	}
-	if subs == [2]*subject{} {
-		return // counted in the cells
+	if subs != [2]*subject{} {
+		sh.spread(&subs, &p.sp, p.cl)
 	}
-	sh.spread(&subs, &p.sp, p.cl)
-	for _, s := range subs {
-		if s != nil && s.top != nil {
-			s.top.add(keyOf(f.Src.Unmap()), f.Packets)
+	if tops != [2]*subject{} {
+		src := keyOf(f.Src.Unmap())
+		for _, s := range tops {
+			if s != nil {
+				s.top.add(src, f.Packets)
+			}
 		}
 	}
 }
@@ -698,8 +717,8 @@ func (sh *shard) freeTop(s *subject) {
 	s.top = nil
 }
 
-// setTop gives s a top-sources counter, or takes it away, and tells the hot path: the records
-// of an IP whose sources are counted go to the rings.
+// setTop gives s a top-sources counter, or takes it away, and notes it in the entry of an IP,
+// so that the hot path touches the subject only when it counts sources.
 func (sh *shard) setTop(s *subject, on bool) {
 	if on {
 		s.top = sh.newTop()
@@ -711,9 +730,9 @@ func (sh *shard) setTop(s *subject, on bool) {
 	}
 	if e := sh.lookup(s.key, s.v4); e != nil && e.act == s.idx {
 		if on {
-			e.flags |= fCold
+			e.flags |= fTop
 		} else {
-			e.flags &^= fCold
+			e.flags &^= fTop
 		}
 	}
 }

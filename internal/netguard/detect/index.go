@@ -18,7 +18,7 @@ type entry struct {
 const (
 	fUsed  = 1 << iota // index4: the slot holds an entry
 	fInNet             // inside Config.Networks: counts in its prefix aggregate
-	fCold              // its subject counts top sources: every record goes to the rings
+	fTop               // its subject counts top sources
 )
 
 // index4 maps the IPv4 addresses of a shard to their entries: open addressing with linear

@@ -121,7 +121,7 @@ func (d *Detector) releaseIP(sh *shard, s *subject) {
 		}
 		sh.dropIP(s)
 		e.act = -1
-		e.flags &^= fCold
+		e.flags &^= fTop
 	}
 }
 
