@@ -109,11 +109,22 @@ func (s *Service) Console(ctx context.Context, actor account.Actor, customer acc
 	sess := ConsoleSession{ServerID: srv.ID, CustomerID: srv.CustomerID, MachineID: m.ID, Kind: c.Kind, ConnectTypes: c.ConnectTypes,
 		URL: c.URL, Username: c.Username, Ref: c.Ref, OpenedAt: now, ExpiresAt: now.Add(s.cfg.ConsoleTTL)}
 	err = s.inTx(ctx, func(tx Tx) error {
-		if _, err := tx.LockServer(ctx, srv.ID); err != nil {
+		cur, err := tx.LockServer(ctx, srv.ID)
+		if err != nil {
 			return err
+		}
+		// checked again under the lock: a suspension or a termination that committed while the
+		// BMC opened the console wins, and the credential is taken back below
+		if cur.State == ServerSuspended {
+			return ErrSuspended
+		}
+		if cur.MachineID != m.ID || (cur.State != ServerActive && cur.State != ServerRescue) {
+			return ErrNotActive
 		}
 		if _, err := s.liveConsole(ctx, tx, srv.ID, now); err == nil {
 			return ErrConsoleOpen // another request opened one meanwhile
+		} else if errs.KindOf(err) != errs.NotFound {
+			return err
 		}
 		if err := tx.InsertConsole(ctx, &sess); err != nil {
 			return err

@@ -143,3 +143,31 @@ func TestConsoleRevokeFails(t *testing.T) {
 		t.Fatalf("the session is still live: %v", err)
 	}
 }
+
+// A suspension that commits while the BMC opens a console (the state was checked before the
+// BMC call) wins: no session is recorded on the suspended server and the BMC credential is
+// taken back at once.
+func TestConsoleRacesSuspension(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, options{})
+		srv, _ := e.deliver("order-console-race", "ECO-1", edKey)
+		e.tick()
+		srv = e.server(srv.ID)
+		serial := e.machine(srv.MachineID).Serial
+		e.drivers.afterOpenConsole = func() { must(t, e.svc.Suspend(ctx, account.System, srv.ID, "unpaid")) }
+		actor := account.Actor{Kind: "customer", ID: e.customer.ID, Label: "c"}
+		if _, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID); code(err) != "server_suspended" {
+			t.Fatalf("console opened while the server was suspended: %v", err)
+		}
+		if cs, err := db.Fleet().ConsolesOf(ctx, srv.ID, 5); err != nil || len(cs) != 0 {
+			t.Fatalf("sessions on the suspended server: %+v %v", cs, err)
+		}
+		m, err := e.lab.Machine(serial)
+		must(t, err)
+		if len(m.Consoles) != 0 {
+			t.Fatalf("BMC console credentials left on the suspended server: %v", m.Consoles)
+		}
+	})
+}

@@ -49,6 +49,23 @@ type testDrivers struct {
 	lab *simlab.Lab
 	mu  sync.Mutex
 	rf  map[string]*redfish.Driver
+	// afterOpenConsole, when set, runs once a simulated BMC has opened a console (what another
+	// request does meanwhile).
+	afterOpenConsole func()
+}
+
+// hookedDriver is a simulated BMC whose OpenConsole runs a hook once it has opened.
+type hookedDriver struct {
+	*simlab.Driver
+	after func()
+}
+
+func (d hookedDriver) OpenConsole(ctx context.Context, ttl time.Duration) (fleet.Console, error) {
+	c, err := d.Driver.OpenConsole(ctx, ttl)
+	if err == nil {
+		d.after()
+	}
+	return c, err
 }
 
 func (d *testDrivers) Driver(ctx context.Context, m fleet.Machine) (any, error) {
@@ -67,7 +84,11 @@ func (d *testDrivers) Driver(ctx context.Context, m fleet.Machine) (any, error) 
 		d.rf[m.BMC.Address] = drv
 		return drv, nil
 	}
-	return d.lab.Driver(m.Serial)
+	drv, err := d.lab.Driver(m.Serial)
+	if err != nil || d.afterOpenConsole == nil {
+		return drv, err
+	}
+	return hookedDriver{Driver: drv, after: d.afterOpenConsole}, nil
 }
 
 // labProber probes simulated machines, and says up for the addresses in up (real BMCs in tests).
