@@ -2,6 +2,7 @@ package fleet_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -196,9 +197,7 @@ func TestTCPProbeIncident(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	ln, err := net.Listen("tcp", "127.0.0.10:0")
-	if err != nil {
-		t.Skipf("no 127.0.0.10 on this host: %v", err)
-	}
+	testenv.Need(t, err == nil, fmt.Sprintf("no 127.0.0.10 on this host: %v", err))
 	addr := ln.Addr().String()
 	serve := func(ln net.Listener) {
 		for {
