@@ -90,14 +90,14 @@ func (s *Service) AddStaffRule(ctx context.Context, actor account.Actor, prefix 
 	if len(vectors) == 0 {
 		fields = append(fields, errs.FieldError{Field: "vectors", Message: "name at least one vector"})
 	}
-	vs := slices.Clone(vectors)
-	slices.Sort(vs)
-	vs = slices.Compact(vs)
-	for i, v := range vs {
+	for i, v := range vectors { // the index of the request, before sorting
 		if _, ok := v.Match(); !ok {
 			fields = append(fields, errs.FieldError{Field: fmt.Sprintf("vectors[%d]", i), Message: fmt.Sprintf("unknown vector %q", v)})
 		}
 	}
+	vs := slices.Clone(vectors)
+	slices.Sort(vs)
+	vs = slices.Compact(vs)
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		fields = append(fields, errs.FieldError{Field: "reason", Message: "say why (a ticket, the attack)"})
