@@ -74,6 +74,9 @@ func (s *Service) StaffRules(ctx context.Context) ([]StaffRule, error) {
 func (s *Service) AddStaffRule(ctx context.Context, actor account.Actor, prefix netip.Prefix, vectors []netguard.Vector, reason string) (StaffRule, error) {
 	var fields []errs.FieldError
 	prefix = prefix.Masked()
+	if prefix.Addr().Is4In6() { // ::ffff:198.18.1.0/120 is 198.18.1.0/24: checked and applied as IPv4
+		prefix = netip.PrefixFrom(prefix.Addr().Unmap(), prefix.Bits()-96)
+	}
 	switch {
 	case !prefix.IsValid():
 		fields = append(fields, errs.FieldError{Field: "prefix", Message: "must be an address or a prefix (198.18.1.0/24)"})
