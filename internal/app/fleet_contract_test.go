@@ -343,3 +343,41 @@ func TestServerWithoutContractTerminatesOnItsOwn(t *testing.T) {
 		t.Fatalf("at the end of the term: %s", st)
 	}
 }
+
+// A termination at the end of the term asked before the server's contract existed is a date of
+// the server's own: withdrawn through the server once the contract exists (which has none
+// pending), the server forgets it; a second withdrawal is 409 no_termination.
+func TestServerOwnTerminationWithdrawnUnderAContract(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, pg bool) {
+		e := apptest.New(t, apptest.Options{Postgres: pg})
+		tok := e.Creds.Customer.Token
+		o, srv := fleetDelivered(t, e, tok, "ECO-1", 1)
+		c := getContract(t, e, tok, o.ContractID)
+		err := e.App.DB.Fleet().InTx(t.Context(), func(tx fleet.Tx) error {
+			s, err := tx.LockServer(t.Context(), srv.ID)
+			if err != nil {
+				return err
+			}
+			s.TerminateAt = c.EndsAt // as recorded before the contract existed
+			return tx.UpdateServer(t.Context(), s)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := fmt.Sprintf("/api/v1/servers/%d/termination", srv.ID)
+		fleetDo(t, e, "DELETE", path, tok, nil, 200, nil)
+		if row, err := e.App.DB.Fleet().GetServer(t.Context(), srv.ID); err != nil || !row.TerminateAt.IsZero() {
+			t.Fatalf("the server keeps its own date after the withdrawal: %v %v", row.TerminateAt, err)
+		}
+		if ct := getContractTermination(t, e, tok, c.ID); ct.Status != "active" || ct.TerminateAt != nil {
+			t.Fatalf("contract after the withdrawal: %+v", ct)
+		}
+		wantProblem(t, e.Do(t, "DELETE", path, tok, nil), 409, "no_termination")
+		e.Clock.Set(c.EndsAt)
+		reconcile(t, e)
+		if st := serverState(t, e, srv.ID); st != fleet.ServerActive {
+			t.Fatalf("the withdrawn date ended the server: %s", st)
+		}
+	})
+}

@@ -451,6 +451,16 @@ func (s *Service) Terminate(ctx context.Context, actor account.Actor, customer a
 	return out, err
 }
 
+func errNoTermination() error {
+	return &errs.Error{Kind: errs.Conflict, Code: "no_termination", Msg: "no termination is scheduled"}
+}
+
+// isNoTermination reports a 409 no_termination, from the server or its contract.
+func isNoTermination(err error) bool {
+	e := errs.As(err)
+	return e != nil && e.Code == "no_termination"
+}
+
 func errAlreadyTerminated() error {
 	return &errs.Error{Kind: errs.Conflict, Code: "already_terminated", Msg: "the server is already terminated"}
 }
@@ -511,7 +521,8 @@ func (s *Service) Release(ctx context.Context, actor account.Actor, id ServerID,
 
 // WithdrawTermination cancels a termination asked for at the end of the term. A server rented
 // under a contract withdraws it from its contract, with the contract's rules (409
-// termination_due once the term ended, a renewal invoice issued again).
+// termination_due once the term ended, a renewal invoice issued again); when its contract has
+// none pending, a date of the server's own (asked before the contract existed) is withdrawn.
 func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, customer account.ID, id ServerID) (Server, error) {
 	srv, err := s.OwnServer(ctx, customer, id)
 	if err != nil {
@@ -522,7 +533,15 @@ func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, 
 		return Server{}, err
 	}
 	if ok {
-		if c, err = s.deps.Contracts.WithdrawContractTermination(ctx, actor, srv); err != nil {
+		wc, err := s.deps.Contracts.WithdrawContractTermination(ctx, actor, srv)
+		switch {
+		case err == nil:
+			c = wc
+		case isNoTermination(err) && !srv.TerminateAt.IsZero():
+			// a date of the server's own, asked before the contract existed: the server
+			// withdraws it below
+			ok = false
+		default:
 			return Server{}, err
 		}
 	}
@@ -534,7 +553,7 @@ func (s *Service) WithdrawTermination(ctx context.Context, actor account.Actor, 
 			return err
 		}
 		if !ok && srv.TerminateAt.IsZero() {
-			return &errs.Error{Kind: errs.Conflict, Code: "no_termination", Msg: "no termination is scheduled"}
+			return errNoTermination()
 		}
 		srv.TerminateAt, srv.UpdatedAt = time.Time{}, now
 		out = srv
