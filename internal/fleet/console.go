@@ -216,7 +216,7 @@ func (s *Service) closeConsoles(ctx context.Context, tx Tx, id ServerID, reason 
 
 func (s *Service) enqueueRevoke(ctx context.Context, tx Tx, id ConsoleID, why string, at time.Time) error {
 	_, _, err := jobs.Enqueue(ctx, tx, s.Now(), JobConsoleRevoke, consoleArgs{Console: id},
-		jobs.Opts{UniqueKey: fmt.Sprintf("console:%d:%s", id, why), RunAt: at, MaxAttempts: s.cfg.BMCAttempts})
+		jobs.Opts{UniqueKey: revokeKey(id, why), RunAt: at, MaxAttempts: s.cfg.BMCAttempts})
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", JobConsoleRevoke, err)
 	}
@@ -225,6 +225,10 @@ func (s *Service) enqueueRevoke(ctx context.Context, tx Tx, id ConsoleID, why st
 	}
 	return nil
 }
+
+// revokeKey is the unique key of a session's revoke job: why is "expiry" (enqueued at the
+// open, run at the expiry) or "close" (a session closed early).
+func revokeKey(id ConsoleID, why string) string { return fmt.Sprintf("console:%d:%s", id, why) }
 
 // HandleConsoleRevoke is the job handler of JobConsoleRevoke: once a console session has ended
 // (expiry or close), the BMC removes its credential and ends its sessions. A BMC that times out
@@ -241,6 +245,9 @@ func (s *Service) HandleConsoleRevoke(ctx context.Context, j jobs.Job) error {
 	}
 	if !c.RevokeDue(s.Now()) {
 		return nil // revoked already, or not ended yet (an early run: the expiry job comes later)
+	}
+	if !c.ClosedAt.IsZero() && j.UniqueKey == revokeKey(c.ID, "expiry") {
+		return nil // closed early: its close job revokes it, one job at a time on the BMC
 	}
 	m, err := s.deps.Store.GetMachine(ctx, c.MachineID)
 	if err != nil {
@@ -285,16 +292,22 @@ func (s *Service) HandleConsoleRevoke(ctx context.Context, j jobs.Job) error {
 }
 
 // revokeDueConsoles enqueues the revocation of sessions that ended and still hold a credential:
-// the safety net of the expiry job (restarts, lost jobs).
+// the safety net of the expiry and close jobs (restarts, lost jobs). It enqueues under their
+// unique key (console:<id>:expiry, or :close for a session closed early), so a session whose
+// job is still pending (a BMC timing out, retried with backoff) gets no second one, however many
+// passes run; the key is free again once the finished job is pruned.
 func (s *Service) revokeDueConsoles(ctx context.Context, now time.Time) (int, error) {
 	due, err := s.deps.Store.ConsolesToRevoke(ctx, now, 500)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
-	slot := now.Truncate(s.cfg.ObserveEvery).Unix()
 	err = s.inTx(ctx, func(tx Tx) error {
 		for _, c := range due {
-			if err := s.enqueueRevoke(ctx, tx, c.ID, fmt.Sprint("reconcile:", slot), now); err != nil {
+			why := "expiry"
+			if !c.ClosedAt.IsZero() {
+				why = "close"
+			}
+			if err := s.enqueueRevoke(ctx, tx, c.ID, why, now); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/itsgow/itsgow/internal/account"
 	"github.com/itsgow/itsgow/internal/errs"
 	"github.com/itsgow/itsgow/internal/fleet"
+	"github.com/itsgow/itsgow/internal/jobs"
 	"github.com/itsgow/itsgow/internal/store"
 	"github.com/itsgow/itsgow/internal/store/storetest"
 )
@@ -168,6 +169,72 @@ func TestConsoleRacesSuspension(t *testing.T) {
 		must(t, err)
 		if len(m.Consoles) != 0 {
 			t.Fatalf("BMC console credentials left on the suspended server: %v", m.Consoles)
+		}
+	})
+}
+
+// While a BMC keeps timing out, the reconcile passes that find the session due add no revoke
+// job of their own: one stays pending per session, retried with its attempts, whether the
+// session expired or was closed early.
+func TestConsoleRevokeOnePendingJob(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, options{})
+		srv, _ := e.deliver("order-console-pending", "ECO-1", edKey)
+		e.tick()
+		srv = e.server(srv.ID)
+		serial := e.machine(srv.MachineID).Serial
+		pending := func(id fleet.ConsoleID) int {
+			t.Helper()
+			n := 0
+			for _, st := range []jobs.State{jobs.Available, jobs.Running} {
+				js, err := db.Jobs().ListJobs(ctx, st, 1000)
+				must(t, err)
+				for _, j := range js {
+					a, err := jobs.Decode[struct {
+						Console fleet.ConsoleID `json:"console"`
+					}](j)
+					must(t, err)
+					if j.Kind == fleet.JobConsoleRevoke && a.Console == id {
+						n++
+					}
+				}
+			}
+			return n
+		}
+		for _, early := range []bool{false, true} {
+			must(t, e.lab.InjectBMCTimeouts(serial, 0))
+			acc, err := e.svc.Console(ctx, account.System, 0, srv.ID)
+			must(t, err)
+			must(t, e.lab.InjectBMCTimeouts(serial, 1000))
+			if early {
+				must(t, e.svc.CloseConsole(ctx, account.System, 0, srv.ID))
+			} else {
+				e.clk.Advance(15 * time.Minute)
+			}
+			for i := range 4 { // passes in different reconcile slots, the job retried in between
+				st, err := e.svc.Reconcile(ctx)
+				if err != nil || st.Consoles != 1 {
+					t.Fatalf("reconcile %d (closed early %v): %+v %v", i, early, st, err)
+				}
+				e.tick()
+				want := 1
+				if early && e.clk.Now().Before(acc.ExpiresAt) {
+					want = 2 // the close job, and the expiry job to come (which leaves it to the close job)
+				}
+				if n := pending(acc.ID); n != want {
+					t.Fatalf("after reconcile pass %d (closed early %v): %d pending revoke jobs, want %d", i, early, n, want)
+				}
+				e.clk.Advance(6 * time.Minute)
+			}
+			for range 8 { // the job's remaining attempts, with the runner's backoff
+				e.clk.Advance(time.Hour)
+				e.tick()
+			}
+			if c, err := db.Fleet().GetConsole(ctx, acc.ID); err != nil || c.RevokedAt.IsZero() || pending(acc.ID) != 0 {
+				t.Fatalf("closed early %v: %+v %v, %d pending", early, c, err, pending(acc.ID))
+			}
 		}
 	})
 }
