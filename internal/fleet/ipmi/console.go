@@ -53,17 +53,7 @@ func (d *Driver) OpenConsole(ctx context.Context, _ time.Duration) (fleet.Consol
 		if id, err = freeUser(ctx, c); err != nil {
 			return err
 		}
-		if _, err := c.SetUsername(ctx, id, user); err != nil {
-			return err
-		}
-		if _, err := c.SetUserPassword(ctx, id, pw, false); err != nil {
-			return err
-		}
-		if _, err := c.SetUserAccess(ctx, &app.SetUserAccessRequest{EnableChanging: true, EnableIPMIMessaging: true,
-			ChannelNumber: thisChannel, UserID: id, MaxPrivLevel: uint8(types.PrivilegeLevelOperator)}); err != nil {
-			return err
-		}
-		return c.EnableUser(ctx, id)
+		return fillUser(ctx, c, id, user, pw)
 	})
 	if errors.Is(err, errNoSOL) {
 		return fleet.Console{}, fmt.Errorf("ipmi console %s: %w", d.host, fleet.Unsupported(errNoSOL.Error()))
@@ -73,6 +63,51 @@ func (d *Driver) OpenConsole(ctx context.Context, _ time.Duration) (fleet.Consol
 	}
 	return fleet.Console{Kind: fleet.ConsoleSerial, ConnectTypes: []string{"IPMI"}, URL: "ipmi://" + net.JoinHostPort(d.host, strconv.Itoa(d.port)),
 		Username: user, Password: fleet.Secret(pw), Ref: strconv.Itoa(int(id)) + "|" + user}, nil
+}
+
+// userSlots is what filling a user slot needs of a go-ipmi client (a test fails one step).
+type userSlots interface {
+	SetUsername(ctx context.Context, userID uint8, username string) (*app.SetUsernameResponse, error)
+	SetUserPassword(ctx context.Context, userID uint8, password string, stored20 bool) (*app.SetUserPasswordResponse, error)
+	SetUserAccess(ctx context.Context, request *app.SetUserAccessRequest) (*app.SetUserAccessResponse, error)
+	EnableUser(ctx context.Context, userID uint8) error
+	DisableUser(ctx context.Context, userID uint8) error
+}
+
+var _ userSlots = (*client.Client)(nil)
+
+// fillUser names slot id user, sets its password and Operator access on the LAN channel, and
+// enables it. When a step after the name fails, nothing records the slot (the console did not
+// open), so it is taken back at once, best effort: disabled, its password scrambled, its access
+// and name cleared; otherwise each failure would hold a slot until the BMC has none free.
+func fillUser(ctx context.Context, c userSlots, id uint8, user, pw string) error {
+	if _, err := c.SetUsername(ctx, id, user); err != nil {
+		return err
+	}
+	err := func() error {
+		if _, err := c.SetUserPassword(ctx, id, pw, false); err != nil {
+			return err
+		}
+		if _, err := c.SetUserAccess(ctx, &app.SetUserAccessRequest{EnableChanging: true, EnableIPMIMessaging: true,
+			ChannelNumber: thisChannel, UserID: id, MaxPrivLevel: uint8(types.PrivilegeLevelOperator)}); err != nil {
+			return err
+		}
+		return c.EnableUser(ctx, id)
+	}()
+	if err != nil {
+		clearUser(context.WithoutCancel(ctx), c, id) // each request is bounded by the client's timeout
+	}
+	return err
+}
+
+// clearUser empties slot id, best effort: every step is tried whatever the previous one said,
+// and their errors are dropped (the step that failed before is the error to report).
+func clearUser(ctx context.Context, c userSlots, id uint8) {
+	_ = c.DisableUser(ctx, id)
+	scrambled, _ := newCredential()
+	_, _ = c.SetUserPassword(ctx, id, scrambled+"x", false)
+	_, _ = c.SetUserAccess(ctx, &app.SetUserAccessRequest{EnableChanging: true, ChannelNumber: thisChannel, UserID: id, MaxPrivLevel: noAccess})
+	_, _ = c.SetUsername(ctx, id, "")
 }
 
 // freeUser returns the first user ID from 3 (1 is the anonymous user, 2 the administrator on
