@@ -25,7 +25,7 @@ type ConsoleSession struct {
 	ConnectTypes []string
 	URL          string
 	Username     string
-	Ref          string // the driver's handle for CloseConsole; never shown
+	Ref          string // the driver's handle for CloseConsole (empty until the BMC answered); never shown
 	OpenedAt     time.Time
 	ExpiresAt    time.Time
 	ClosedAt     time.Time
@@ -69,17 +69,19 @@ type consoleArgs struct {
 // Console opens a time-limited BMC console for the customer when the BMC offers one: the driver
 // creates a short-lived credential, shown once here, and a job revokes it at the expiry
 // (fleet.console_ttl after now, on the platform's clock), or when the customer closes it first.
-// One console at a time per server.
+//
+// One console at a time per server, and one request at a time on its BMC: the session is
+// recorded (claimed) under the server lock before the BMC is asked, so a concurrent request
+// gets 409 console_open without reaching the BMC (two requests filling the same fixed account
+// slot of an iDRAC-style BMC would clear each other's account). The claim holds no credential
+// until the BMC answers; a failed open ends it at once.
 func (s *Service) Console(ctx context.Context, actor account.Actor, customer account.ID, id ServerID) (ConsoleAccess, error) {
 	srv, err := s.OwnServer(ctx, customer, id)
 	if err != nil {
 		return ConsoleAccess{}, err
 	}
-	if srv.State == ServerSuspended {
-		return ConsoleAccess{}, ErrSuspended
-	}
-	if srv.MachineID == 0 || (srv.State != ServerActive && srv.State != ServerRescue) {
-		return ConsoleAccess{}, ErrNotActive
+	if err := consoleAllowed(srv, srv.MachineID); err != nil {
+		return ConsoleAccess{}, err
 	}
 	if _, err := s.liveConsole(ctx, s.deps.Store, srv.ID, s.Now()); err == nil {
 		return ConsoleAccess{}, ErrConsoleOpen
@@ -98,38 +100,60 @@ func (s *Service) Console(ctx context.Context, actor account.Actor, customer acc
 	if !ok {
 		return ConsoleAccess{}, fmt.Errorf("console: %w", ErrUnsupported)
 	}
-	c, err := co.OpenConsole(ctx, s.cfg.ConsoleTTL)
-	if err != nil {
-		if errs.As(err) == nil {
-			return ConsoleAccess{}, errs.E(errs.Unavailable, "the server's management controller did not open a console", err)
-		}
-		return ConsoleAccess{}, err
-	}
 	now := s.Now()
-	sess := ConsoleSession{ServerID: srv.ID, CustomerID: srv.CustomerID, MachineID: m.ID, Kind: c.Kind, ConnectTypes: c.ConnectTypes,
-		URL: c.URL, Username: c.Username, Ref: c.Ref, OpenedAt: now, ExpiresAt: now.Add(s.cfg.ConsoleTTL)}
+	// the kind is the BMC's, known once it answered; until then the claim says graphical
+	sess := ConsoleSession{ServerID: srv.ID, CustomerID: srv.CustomerID, MachineID: m.ID, Kind: ConsoleGraphical,
+		OpenedAt: now, ExpiresAt: now.Add(s.cfg.ConsoleTTL)}
 	err = s.inTx(ctx, func(tx Tx) error {
 		cur, err := tx.LockServer(ctx, srv.ID)
 		if err != nil {
 			return err
 		}
-		// checked again under the lock: a suspension or a termination that committed while the
-		// BMC opened the console wins, and the credential is taken back below
-		if cur.State == ServerSuspended {
-			return ErrSuspended
-		}
-		if cur.MachineID != m.ID || (cur.State != ServerActive && cur.State != ServerRescue) {
-			return ErrNotActive
+		if err := consoleAllowed(cur, m.ID); err != nil {
+			return err
 		}
 		if _, err := s.liveConsole(ctx, tx, srv.ID, now); err == nil {
-			return ErrConsoleOpen // another request opened one meanwhile
+			return ErrConsoleOpen // another request opened one, or is opening it
 		} else if errs.KindOf(err) != errs.NotFound {
 			return err
 		}
 		if err := tx.InsertConsole(ctx, &sess); err != nil {
 			return err
 		}
-		if err := s.enqueueRevoke(ctx, tx, sess.ID, "expiry", sess.ExpiresAt); err != nil {
+		// a claim left behind (a crash while the BMC answered) ends at the expiry too
+		return s.enqueueRevoke(ctx, tx, sess.ID, "expiry", sess.ExpiresAt)
+	})
+	if err != nil {
+		return ConsoleAccess{}, err
+	}
+	c, err := co.OpenConsole(ctx, s.cfg.ConsoleTTL)
+	if err != nil {
+		_ = s.endClaim(context.WithoutCancel(ctx), sess, "the BMC did not open it") //nolint:errcheck // the open failed already; that error is the one to return; the expiry ends the claim otherwise
+		if errs.As(err) == nil {
+			return ConsoleAccess{}, errs.E(errs.Unavailable, "the server's management controller did not open a console", err)
+		}
+		return ConsoleAccess{}, err
+	}
+	err = s.inTx(ctx, func(tx Tx) error {
+		cur, err := tx.LockServer(ctx, srv.ID)
+		if err != nil {
+			return err
+		}
+		// checked again under the lock: a suspension or a termination that committed while the
+		// BMC opened the console wins (it closed the claim), and the credential is taken back below
+		if err := consoleAllowed(cur, m.ID); err != nil {
+			return err
+		}
+		got, err := tx.GetConsole(ctx, sess.ID)
+		if err != nil {
+			return err
+		}
+		if !got.Live(s.Now()) {
+			return errConsoleClosedWhileOpening
+		}
+		sess = got
+		sess.Kind, sess.ConnectTypes, sess.URL, sess.Username, sess.Ref = c.Kind, c.ConnectTypes, c.URL, c.Username, c.Ref
+		if err := tx.UpdateConsole(ctx, sess); err != nil {
 			return err
 		}
 		return audit(ctx, tx, now, actor, "server.console.open", "server", srv.ID, srv.CustomerID,
@@ -139,9 +163,45 @@ func (s *Service) Console(ctx context.Context, actor account.Actor, customer acc
 		if cc, ok := drv.(ConsoleCloser); ok { // nothing records the credential: take it back now
 			_ = cc.CloseConsole(context.WithoutCancel(ctx), c.Ref) //nolint:errcheck // the open failed already; that error is the one to return
 		}
+		_ = s.endClaim(context.WithoutCancel(ctx), sess, "not recorded") //nolint:errcheck // as above
 		return ConsoleAccess{}, err
 	}
 	return ConsoleAccess{ConsoleSession: sess, Password: c.Password}, nil
+}
+
+var errConsoleClosedWhileOpening = errs.Coded(errs.Conflict, "console_closed", "the console was closed while the server's management controller opened it")
+
+// consoleAllowed reports whether a server may have a console on machine m: active or in rescue
+// on it, not suspended.
+func consoleAllowed(srv Server, m MachineID) error {
+	if srv.State == ServerSuspended {
+		return ErrSuspended
+	}
+	if srv.MachineID == 0 || srv.MachineID != m || (srv.State != ServerActive && srv.State != ServerRescue) {
+		return ErrNotActive
+	}
+	return nil
+}
+
+// endClaim ends a console claim whose BMC gave no credential (or whose credential was taken
+// back): closed and revoked at once, with nothing for a job to revoke. A claim something else
+// ended already is left as it is.
+func (s *Service) endClaim(ctx context.Context, claim ConsoleSession, why string) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		if _, err := tx.LockServer(ctx, claim.ServerID); err != nil {
+			return err
+		}
+		c, err := tx.GetConsole(ctx, claim.ID)
+		if err != nil || !c.RevokedAt.IsZero() {
+			return err
+		}
+		now := s.Now()
+		if c.ClosedAt.IsZero() {
+			c.ClosedAt, c.CloseReason = now, why
+		}
+		c.RevokedAt = now
+		return tx.UpdateConsole(ctx, c)
+	})
 }
 
 // liveConsole returns the server's console session that is live at now (NotFound when none).
@@ -165,7 +225,11 @@ func (s *Service) CurrentConsole(ctx context.Context, customer account.ID, id Se
 	if err != nil {
 		return ConsoleSession{}, err
 	}
-	return s.liveConsole(ctx, s.deps.Store, srv.ID, s.Now())
+	c, err := s.liveConsole(ctx, s.deps.Store, srv.ID, s.Now())
+	if err == nil && c.Ref == "" {
+		return ConsoleSession{}, ErrNoConsole // claimed, the BMC has not answered yet
+	}
+	return c, err
 }
 
 // CloseConsole ends the live console of a server now; a job revokes its credential.
@@ -253,10 +317,13 @@ func (s *Service) HandleConsoleRevoke(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
-	drv, bmcErr := s.driver(ctx, m)
-	if bmcErr == nil {
-		if cc, ok := drv.(ConsoleCloser); ok {
-			bmcErr = cc.CloseConsole(ctx, c.Ref)
+	var bmcErr error
+	if c.Ref != "" { // a claim the BMC gave no credential (yet) has nothing to revoke there
+		var drv any
+		if drv, bmcErr = s.driver(ctx, m); bmcErr == nil {
+			if cc, ok := drv.(ConsoleCloser); ok {
+				bmcErr = cc.CloseConsole(ctx, c.Ref)
+			}
 		}
 	}
 	if bmcErr != nil && fleetTemporary(bmcErr) && j.Attempt < j.MaxAttempts {

@@ -3,6 +3,8 @@ package fleet_test
 import (
 	"context"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,8 +148,8 @@ func TestConsoleRevokeFails(t *testing.T) {
 }
 
 // A suspension that commits while the BMC opens a console (the state was checked before the
-// BMC call) wins: no session is recorded on the suspended server and the BMC credential is
-// taken back at once.
+// BMC call) wins: the session claimed before the BMC call ends with no credential recorded,
+// and the BMC credential is taken back at once.
 func TestConsoleRacesSuspension(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -162,7 +164,7 @@ func TestConsoleRacesSuspension(t *testing.T) {
 		if _, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID); code(err) != "server_suspended" {
 			t.Fatalf("console opened while the server was suspended: %v", err)
 		}
-		if cs, err := db.Fleet().ConsolesOf(ctx, srv.ID, 5); err != nil || len(cs) != 0 {
+		if cs, err := db.Fleet().ConsolesOf(ctx, srv.ID, 5); err != nil || !claimsEnded(cs) {
 			t.Fatalf("sessions on the suspended server: %+v %v", cs, err)
 		}
 		m, err := e.lab.Machine(serial)
@@ -235,6 +237,81 @@ func TestConsoleRevokeOnePendingJob(t *testing.T) {
 			if c, err := db.Fleet().GetConsole(ctx, acc.ID); err != nil || c.RevokedAt.IsZero() || pending(acc.ID) != 0 {
 				t.Fatalf("closed early %v: %+v %v, %d pending", early, c, err, pending(acc.ID))
 			}
+		}
+	})
+}
+
+// claimsEnded reports whether every session is a claim that ended without a credential: closed,
+// revoked, no username or ref recorded.
+func claimsEnded(cs []fleet.ConsoleSession) bool {
+	for _, c := range cs {
+		if c.ClosedAt.IsZero() || c.RevokedAt.IsZero() || c.Username != "" || c.Ref != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// One request at a time reaches a server's BMC for a console: a request made while another is
+// inside the BMC call gets 409 console_open without calling the BMC (two requests filling the
+// same fixed account slot of an iDRAC-style BMC would clear each other's account), and once the
+// first is recorded, concurrent requests still open one console, on one BMC call.
+func TestConsoleOneRequestAtATimeOnTheBMC(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db, options{})
+		srv, _ := e.deliver("order-console-serial", "ECO-1", edKey)
+		e.tick()
+		srv = e.server(srv.ID)
+		serial := e.machine(srv.MachineID).Serial
+		actor := account.Actor{Kind: "customer", ID: e.customer.ID, Label: "c"}
+		var opens atomic.Int32
+		var during error
+		e.drivers.afterOpenConsole = func() {
+			if opens.Add(1) == 1 {
+				_, during = e.svc.Console(ctx, actor, e.customer.ID, srv.ID)
+			}
+		}
+		acc, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID)
+		must(t, err)
+		if code(during) != "console_open" || opens.Load() != 1 {
+			t.Fatalf("a request during the BMC call: %v, %d BMC opens", during, opens.Load())
+		}
+		m, err := e.lab.Machine(serial)
+		must(t, err)
+		if !slices.Equal(m.Consoles, []string{acc.Username}) {
+			t.Fatalf("BMC console credentials %v, want %s", m.Consoles, acc.Username)
+		}
+		if cur, err := e.svc.CurrentConsole(ctx, e.customer.ID, srv.ID); err != nil || cur.Ref != acc.Ref || cur.URL != acc.URL {
+			t.Fatalf("current console %+v %v, want %+v", cur, err, acc)
+		}
+		must(t, e.svc.CloseConsole(ctx, actor, e.customer.ID, srv.ID))
+		e.tick()
+
+		opens.Store(0)
+		const n = 4
+		errc := make(chan error, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				_, err := e.svc.Console(ctx, actor, e.customer.ID, srv.ID)
+				errc <- err
+			})
+		}
+		wg.Wait()
+		close(errc)
+		ok := 0
+		for err := range errc {
+			switch {
+			case err == nil:
+				ok++
+			case code(err) != "console_open":
+				t.Errorf("concurrent console: %v", err)
+			}
+		}
+		if m, err = e.lab.Machine(serial); err != nil || ok != 1 || opens.Load() != 1 || len(m.Consoles) != 1 {
+			t.Fatalf("%d consoles opened, %d BMC opens, BMC credentials %v (%v)", ok, opens.Load(), m.Consoles, err)
 		}
 	})
 }

@@ -107,6 +107,8 @@ type Tx interface {
 	RevealSecret(ctx context.Context, id TaskID, at time.Time) (SecretRecord, error)
 
 	InsertConsole(ctx context.Context, c *ConsoleSession) error
+	// UpdateConsole writes the mutable columns of c: what the BMC handed out (kind, connect
+	// types, URL, username, ref: filled once it answered) and the close and revocation.
 	UpdateConsole(ctx context.Context, c ConsoleSession) error
 	InsertIncident(ctx context.Context, i *Incident) error
 	UpdateIncident(ctx context.Context, i Incident) error

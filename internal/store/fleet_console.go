@@ -47,6 +47,8 @@ func (q *Q) InsertConsole(ctx context.Context, c *fleet.ConsoleSession) error {
 }
 
 func (q *Q) UpdateConsole(ctx context.Context, c fleet.ConsoleSession) error {
-	return q.update1(ctx, "console session", `UPDATE console_sessions SET closed_at = ?, close_reason = ?, revoked_at = ?, revoke_error = ?
-		WHERE id = ?`, tsp(c.ClosedAt), truncate(c.CloseReason, 500), tsp(c.RevokedAt), truncate(c.RevokeError, 4000), c.ID)
+	return q.update1(ctx, "console session", `UPDATE console_sessions SET kind = ?, connect_types = ?, url = ?, username = ?, ref = ?,
+		closed_at = ?, close_reason = ?, revoked_at = ?, revoke_error = ? WHERE id = ?`,
+		string(c.Kind), strings.Join(c.ConnectTypes, ","), truncate(c.URL, 2000), c.Username, truncate(c.Ref, 2000),
+		tsp(c.ClosedAt), truncate(c.CloseReason, 500), tsp(c.RevokedAt), truncate(c.RevokeError, 4000), c.ID)
 }
