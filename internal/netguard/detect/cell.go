@@ -38,11 +38,18 @@ type cell struct {
 	flows [numHot]uint8
 	pkts  [numHot]uint32
 	bytes [numHot]uint32
-	_     [4]byte
+	// seen: the highest share of a limit (without the baseline) the subject's rings held for
+	// second stamp when Tick last judged it (math.MaxFloat32: not known); Tick called again
+	// before a new second reads it to leave the calm subjects alone. A flush keeps it, a new
+	// second resets it.
+	seen float32
 }
 
 // cellPair holds the even and the odd second.
 type cellPair [2]cell
+
+// newCells returns the cell pair of a new subject.
+func newCells() cellPair { return cellPair{{seen: math.MaxFloat32}, {seen: math.MaxFloat32}} }
 
 // second returns the second c holds, near ref (within 68 years).
 func (c *cell) second(ref int64) int64 { return ref + int64(int32(c.stamp-uint32(ref))) }
@@ -187,7 +194,9 @@ func (sh *shard) addHot(l *layout, list []*subject, cells []cellPair, j int32, p
 			if c.mask != 0 {
 				sh.flushCell(list[j], c, c.second(s))
 			}
-			c.stamp = uint32(s)
+			if c.stamp != uint32(s) {
+				c.stamp, c.seen = uint32(s), math.MaxFloat32
+			}
 		}
 		part := sh0
 		if t == 1 {

@@ -208,6 +208,8 @@ func (d *Detector) Track(ip netip.Addr, profileName string) error {
 	e.prof = p
 	if e.act >= 0 {
 		sh.ips[e.act].prof = p
+		cs := &sh.cells[e.act]
+		cs[0].seen, cs[1].seen = math.MaxFloat32, math.MaxFloat32 // judged again at the next Tick
 	}
 	return nil
 }
@@ -241,7 +243,7 @@ func (d *Detector) Untrack(ip netip.Addr) bool {
 // destination's counters exist.
 func (d *Detector) Add(f *netguard.Flow, now time.Time) {
 	var p placed
-	si := d.place(f, now, &p)
+	si := d.place(f, now.UnixNano(), &p)
 	if si < 0 {
 		return
 	}
@@ -268,6 +270,7 @@ func (d *Detector) AddBatch(flows []netguard.Flow, now time.Time) {
 }
 
 func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
+	nowNs := now.UnixNano()
 	var (
 		pl    [batchChunk]placed
 		shOf  [batchChunk]uint8
@@ -277,7 +280,7 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 	// Place the records and sort them by shard (stably: the records of one destination keep
 	// their order).
 	for i := range flows {
-		si := d.place(&flows[i], now, &pl[i])
+		si := d.place(&flows[i], nowNs, &pl[i])
 		if si < 0 {
 			shOf[i] = numShards
 			continue
@@ -371,7 +374,7 @@ type placed struct {
 
 // place fills p from f and returns the index of the shard of its destination, or -1 (counted
 // as invalid) when it has none.
-func (d *Detector) place(f *netguard.Flow, now time.Time, p *placed) int {
+func (d *Detector) place(f *netguard.Flow, nowNs int64, p *placed) int {
 	dst := f.Dst.Unmap()
 	if !dst.IsValid() {
 		d.invalid.Add(1)
@@ -381,7 +384,7 @@ func (d *Detector) place(f *netguard.Flow, now time.Time, p *placed) int {
 	p.k = keyOf(dst)
 	var si int
 	p.pk, si = d.shardOf(p.k, p.v4)
-	p.sp, p.inWindow = spanOf(f, now)
+	p.inWindow = spanOf(f, nowNs, &p.sp)
 	p.cl = d.layout.classify(f)
 	return si
 }
@@ -420,7 +423,7 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			e.act = int32(len(sh.ips))
 			s.idx = e.act
 			sh.ips = append(sh.ips, s)
-			sh.cells = append(sh.cells, cellPair{})
+			sh.cells = append(sh.cells, newCells())
 			subs[0] = s // its first record creates its rings
 		case d.noCells || !sh.addHot(d.layout, sh.ips, sh.cells, e.act, p):
 			subs[0] = sh.ips[e.act]
@@ -435,7 +438,7 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			pf = sh.activate(pk, v4, d.carpet, true)
 			sh.pfx[pk] = pf
 			sh.pfxs = append(sh.pfxs, pf)
-			sh.pcells = append(sh.pcells, cellPair{})
+			sh.pcells = append(sh.pcells, newCells())
 			pf.idx = int32(len(sh.pfxs) - 1)
 			subs[1] = pf
 		} else {
@@ -447,10 +450,10 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			}
 		}
 	}
-	if subs != [2]*subject{} {
+	if subs[0] != nil || subs[1] != nil { // not subs != [2]*subject{}: a call to memequal
 		sh.spread(&subs, &p.sp, p.cl)
 	}
-	if tops != [2]*subject{} {
+	if tops[0] != nil || tops[1] != nil {
 		src := keyOf(f.Src.Unmap())
 		for _, s := range tops {
 			if s != nil {
@@ -477,9 +480,9 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// spanOf places f in time, relative to now.
-func spanOf(f *netguard.Flow, now time.Time) (span, bool) {
-	nowNs := now.UnixNano()
+// spanOf places f in time, relative to now (unix nanoseconds), in sp, and reports whether it
+// reaches into the window.
+func spanOf(f *netguard.Flow, nowNs int64, sp *span) bool {
 	endNs := nowNs
 	if !f.End.IsZero() {
 		endNs = f.End.UnixNano()
@@ -494,19 +497,19 @@ func spanOf(f *netguard.Flow, now time.Time) (span, bool) {
 		startNs -= endNs - nowNs
 		endNs = nowNs
 	}
-	sp := span{startNs: startNs, endNs: endNs, pkts: f.Packets, bytes: f.Bytes}
-	sp.startSec = floorDiv(startNs, 1e9)
-	sp.endSec = sp.startSec
+	startSec := floorDiv(startNs, 1e9)
+	endSec := startSec
 	if endNs > startNs {
-		sp.endSec = floorDiv(endNs-1, 1e9)
+		endSec = floorDiv(endNs-1, 1e9)
 	}
+	*sp = span{startNs: startNs, endNs: endNs, pkts: f.Packets, bytes: f.Bytes, startSec: startSec, endSec: endSec}
 	minSec := floorDiv(nowNs, 1e9) - window + 1
-	if sp.endSec < minSec {
-		return sp, false
+	if endSec < minSec {
+		return false
 	}
-	sp.first, sp.last = max(sp.startSec, minSec), sp.endSec
-	sp.whole = sp.startSec == sp.endSec
-	return sp, true
+	sp.first, sp.last = max(startSec, minSec), endSec
+	sp.whole = startSec == endSec
+	return true
 }
 
 // spread adds the record to the subjects, second by second.

@@ -99,7 +99,8 @@ func TestSpread(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := netguard.Flow{Packets: tt.pkts, Bytes: tt.pkts * 100, Start: t0.Add(tt.start), End: t0.Add(tt.start + tt.dur)}
-			sp, ok := spanOf(&f, t0.Add(tt.now))
+			var sp span
+			ok := spanOf(&f, t0.Add(tt.now).UnixNano(), &sp)
 			if ok != tt.wantInRange {
 				t.Fatalf("in window = %v, want %v", ok, tt.wantInRange)
 			}

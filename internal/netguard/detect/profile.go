@@ -166,6 +166,10 @@ type profile struct {
 	lim    [maxEval][numMetrics]float64 // 0: not checked
 	factor float64
 	cap    float64
+	// inv holds 1/lim (0: not checked), calmable that the baseline never lowers a limit, for
+	// Tick's test of calm subjects.
+	inv      [maxEval][numMetrics]float64
+	calmable bool
 }
 
 func compileProfile(name string, p Profile, l *layout) profile {
@@ -184,6 +188,14 @@ func compileProfile(name string, p Profile, l *layout) profile {
 		}
 		set(cAmp0+i, lim)
 	}
+	for i := range c.lim {
+		for mt, lim := range c.lim[i] {
+			if lim > 0 {
+				c.inv[i][mt] = 1 / lim
+			}
+		}
+	}
+	c.calmable = c.factor <= 0 || c.cap >= 1
 	return c
 }
 

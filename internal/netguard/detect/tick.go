@@ -37,19 +37,19 @@ func (d *Detector) Tick(now time.Time) []Event {
 	for i := range d.shards {
 		sh := &d.shards[i]
 		sh.mu.Lock()
+		if again {
+			events = d.again(sh, sh.ips, sh.cells, &t, events)
+			events = d.again(sh, sh.pfxs, sh.pcells, &t, events)
+			sh.mu.Unlock()
+			continue
+		}
 		for j := len(sh.ips) - 1; j >= 0; j-- {
 			if (len(sh.ips)-1-j)%warmBlock == 0 {
 				sh.warm(sh.ips[max(0, j-warmBlock+1) : j+1])
 			}
 			s := sh.ips[j]
 			sh.settle(s, &sh.cells[j], c)
-			if again {
-				if s.dirty <= c {
-					events = d.judge(sh, s, &t, events)
-				}
-				continue
-			}
-			events = d.judge(sh, s, &t, events)
+			events = d.judge(sh, s, &sh.cells[j], &t, events)
 			if s.atk == nil && s.head <= c-window {
 				d.releaseIP(sh, s)
 			}
@@ -57,13 +57,7 @@ func (d *Detector) Tick(now time.Time) []Event {
 		for j := len(sh.pfxs) - 1; j >= 0; j-- {
 			s := sh.pfxs[j]
 			sh.settle(s, &sh.pcells[j], c)
-			if again {
-				if s.dirty <= c {
-					events = d.judge(sh, s, &t, events)
-				}
-				continue
-			}
-			events = d.judge(sh, s, &t, events)
+			events = d.judge(sh, s, &sh.pcells[j], &t, events)
 			if s.atk == nil && s.head <= c-window {
 				sh.dropPrefix(s)
 			}
@@ -82,6 +76,109 @@ func (d *Detector) Tick(now time.Time) []Event {
 
 // warmBlock is how many subjects Tick loads ahead of judging them.
 const warmBlock = 16
+
+// again is Tick called again before a new second completed: it judges again the subjects of
+// list (cells: their cells) whose judged seconds changed since. A subject without an open
+// attack or top sources whose rings did not change, and whose cells hold only late records that
+// cannot put second t.c above any threshold (see calm), is left as it is, its cells unflushed:
+// judging it would find nothing, and the next Tick flushes its cells and judges it anyway.
+func (d *Detector) again(sh *shard, list []*subject, cells []cellPair, t *tickRange, events []Event) []Event {
+	var (
+		need [warmBlock]*subject
+		at   [warmBlock]int32
+	)
+	for lo := 0; lo < len(list); lo += warmBlock {
+		hi := min(lo+warmBlock, len(list))
+		n := 0
+		for j := lo; j < hi; j++ {
+			s := list[j]
+			if s.atk != nil || s.top != nil || s.dirty <= t.c || !d.calm(s.prof, &cells[j], t.c) {
+				need[n], at[n] = s, int32(j)
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		sh.warm(need[:n])
+		for x, s := range need[:n] {
+			cs := &cells[at[x]]
+			sh.settle(s, cs, t.c)
+			if s.dirty <= t.c {
+				events = d.judge(sh, s, cs, t, events)
+			}
+		}
+	}
+	return events
+}
+
+// calmMargin is how close to its lowest threshold a second may be and still be left alone by
+// again: under 1, so that the rounding of the ratios kept in float32 cannot hide a second above.
+const calmMargin = 0.99
+
+// calm reports whether the cells cs of a subject with profile prof hold nothing that could put
+// a judged second (c or before) above a threshold: for each such second, counts that, added to
+// what its rings held when it was last judged (the cell's seen, as a share of the lowest
+// limit), stay under every limit of the profile. The limits without the baseline
+// bound the effective ones from below, so the test holds whatever the baseline.
+func (d *Detector) calm(prof uint8, cs *cellPair, c int64) bool {
+	p := &d.profiles[prof]
+	if !p.calmable {
+		return false
+	}
+	tot := d.layout.total
+	for i := range cs {
+		cl := &cs[i]
+		if cl.mask == 0 {
+			continue
+		}
+		sec := cl.second(c)
+		if sec > c {
+			continue
+		}
+		r := float64(cl.seen)
+		if sec < c-window+d.k || r > calmMargin {
+			return false
+		}
+		var sum [numMetrics]float64
+		q := 0.0
+		for m := cl.mask; m != 0; m &= m - 1 {
+			k := bits.TrailingZeros8(m)
+			v := [numMetrics]float64{float64(cl.pkts[k]), float64(cl.bytes[k]) * 8, float64(cl.flows[k])}
+			inv := &p.inv[cl.counterOf(k)]
+			q = max(q, v[mPkts]*inv[mPkts], v[mBits]*inv[mBits], v[mFlows]*inv[mFlows])
+			if k <= hICMP { // TCP, UDP and ICMP are parts of the total
+				sum[mPkts] += v[mPkts]
+				sum[mBits] += v[mBits]
+				sum[mFlows] += v[mFlows]
+			}
+		}
+		inv := &p.inv[tot]
+		q = max(q, sum[mPkts]*inv[mPkts], sum[mBits]*inv[mBits], sum[mFlows]*inv[mFlows])
+		if r+q > calmMargin {
+			return false
+		}
+	}
+	return true
+}
+
+// rawRatio is the highest share of its limit (without the baseline) a counter of m, judged
+// for subject s, reaches.
+func (d *Detector) rawRatio(s *subject, m *measure) float32 {
+	p := &d.profiles[s.prof]
+	r := 0.0
+	for used := s.used; used != 0; used &= used - 1 {
+		i := bits.TrailingZeros32(used)
+		for mt := range numMetrics {
+			r = max(r, float64(m.v[i][mt])*p.inv[i][mt])
+		}
+	}
+	tot := d.layout.total
+	for mt := range numMetrics {
+		r = max(r, float64(m.v[tot][mt])*p.inv[tot][mt])
+	}
+	return float32(r)
+}
 
 // warm loads the memory that settling and judging the subjects of list will read: their
 // counters, then the rings' baselines and newest seconds. The loads of each pass are
@@ -286,8 +383,9 @@ func (a *attack) record(d *Detector, m *measure) {
 	a.peakSeverity = max(a.peakSeverity, m.ratio)
 }
 
-// judge evaluates the seconds of tick t for subject s and appends its events.
-func (d *Detector) judge(sh *shard, s *subject, t *tickRange, events []Event) []Event {
+// judge evaluates the seconds of tick t for subject s, whose cells are cs, and appends its
+// events.
+func (d *Detector) judge(sh *shard, s *subject, cs *cellPair, t *tickRange, events []Event) []Event {
 	from := min(t.newFrom, s.dirty)
 	from = max(from, t.c-window+d.k)
 	s.dirty = math.MaxInt64
@@ -300,6 +398,9 @@ func (d *Detector) judge(sh *shard, s *subject, t *tickRange, events []Event) []
 	last := min(t.c, s.head)
 	for sec := max(from-d.k+1, s.head-window+1); sec <= last; sec++ {
 		d.measure(s, sec, &m)
+		if cl := &cs[sec&1]; cl.stamp == uint32(sec) {
+			cl.seen = d.rawRatio(s, &m)
+		}
 		longest := uint8(0)
 		for i := 0; i <= d.layout.total; i++ {
 			if m.above&(1<<i) != 0 {
@@ -340,6 +441,11 @@ func (d *Detector) judge(sh *shard, s *subject, t *tickRange, events []Event) []
 	}
 	if last < t.c {
 		m = measure{} // second c is empty
+	}
+	for i := range cs {
+		if sec := cs[i].second(t.c); sec > last && sec <= t.c {
+			cs[i].seen = 0 // empty
+		}
 	}
 	if m.above != 0 && s.top == nil {
 		sh.setTop(s, true) // the sources of the coming seconds

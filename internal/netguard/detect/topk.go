@@ -115,6 +115,10 @@ func (t *topK) top(n int, v4 bool) []Source {
 type u128 struct{ hi, lo uint64 }
 
 func keyOf(a netip.Addr) u128 {
+	if a.Is4() { // ::ffff:a.b.c.d, without the 16-byte round trip
+		b := a.As4()
+		return u128{0, 0xffff<<32 | uint64(binary.BigEndian.Uint32(b[:]))}
+	}
 	b := a.As16()
 	return u128{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}
 }
