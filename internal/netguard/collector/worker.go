@@ -3,6 +3,7 @@ package collector
 import (
 	"encoding/binary"
 	"errors"
+	"math"
 	"net"
 	"net/netip"
 	"sync"
@@ -44,6 +45,8 @@ type worker struct {
 	pending   []netguard.Flow // records of the current batch for batchSink
 
 	now      time.Time
+	nowSec   int64 // now: unix seconds and nanoseconds
+	nowNsec  int64
 	cur      *exporterStat
 	curAddr  netip.Addr
 	n        uint64 // records of the current datagram
@@ -94,7 +97,7 @@ func (w *worker) run() {
 		w.errRun = 0
 		now := w.c.clock.Now()
 		w.mu.Lock()
-		w.now = now
+		w.now, w.nowSec, w.nowNsec = now, now.Unix(), int64(now.Nanosecond())
 		for i := range n {
 			w.datagram(&w.msgs[i])
 		}
@@ -190,10 +193,12 @@ func (w *worker) emit(f *netguard.Flow) {
 	e := w.cur
 	e.rate = f.SamplingRate
 	if w.sf == nil {
-		if d := f.End.Sub(f.Start); d > e.maxDur {
+		// time.Time.Sub, twice per record, costs more than the seconds and nanoseconds.
+		es, en := f.End.Unix(), int64(f.End.Nanosecond())
+		if d := since(es, en, f.Start.Unix(), int64(f.Start.Nanosecond())); d > e.maxDur {
 			e.maxDur = d
 		}
-		if lag := w.now.Sub(f.End); lag > e.maxLag {
+		if lag := since(w.nowSec, w.nowNsec, es, en); lag > e.maxLag {
 			e.maxLag = lag
 		}
 	}
@@ -204,6 +209,20 @@ func (w *worker) emit(f *netguard.Flow) {
 	w.pending = append(w.pending, *f)
 	if len(w.pending) == maxPending {
 		w.handOver()
+	}
+}
+
+// since returns the time from b to a, given as unix seconds and nanoseconds, clamped to the
+// range of time.Duration as time.Time.Sub does.
+func since(aSec, aNsec, bSec, bNsec int64) time.Duration {
+	const lim = math.MaxInt64/int64(time.Second) - 1
+	switch ds := aSec - bSec; {
+	case ds > lim:
+		return math.MaxInt64
+	case ds < -lim:
+		return math.MinInt64
+	default:
+		return time.Duration(ds*1e9 + aNsec - bNsec)
 	}
 }
 
