@@ -221,6 +221,12 @@ func (sh *shard) addHot(l *layout, list []*subject, cells []cellPair, j int32, p
 func (sp *span) split2() (share, share) {
 	dur := uint64(sp.endNs - sp.startNs)
 	off := uint64((sp.first+1)*1e9 - sp.startNs)
+	if dur == 1e9 && sp.pkts < 1<<34 && sp.bytes < 1<<34 {
+		// A record of exactly one second, the usual case: the same quotients, without a
+		// 128-bit division (off < 1e9 < 2^30, so the products fit in 64 bits).
+		p, b := sp.pkts*off/1e9, sp.bytes*off/1e9
+		return share{p, b}, share{sp.pkts - p, sp.bytes - b}
+	}
 	p, _ := mulDiv(sp.pkts, off, dur)
 	b, _ := mulDiv(sp.bytes, off, dur)
 	return share{p, b}, share{sp.pkts - p, sp.bytes - b}

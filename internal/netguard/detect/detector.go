@@ -13,8 +13,13 @@ import (
 	"github.com/itsgow/itsgow/internal/netguard"
 )
 
-// numShards splits the detector's state by destination prefix.
-const numShards = 64
+// numShards splits the detector's state by destination prefix: enough that the collector's
+// goroutines rarely wait for each other, few enough that a batch has several records per shard
+// whose cache misses AddBatch overlaps.
+const (
+	shardBits = 4
+	numShards = 1 << shardBits
+)
 
 // Caps of the per-shard free lists, so that memory freed after an attack goes back to the Go
 // heap while churn in steady state does not allocate.
@@ -46,6 +51,8 @@ type Detector struct {
 
 	invalid atomic.Uint64 // flows without a usable destination
 	noCells bool          // tests: count in the rings alone
+
+	scratch sync.Pool // *batchScratch, AddBatch's working memory
 
 	tickMu    sync.Mutex
 	evaluated int64 // latest second Tick judged; math.MinInt64 before the first Tick
@@ -164,7 +171,7 @@ func (d *Detector) shardOf(k u128, v4 bool) (u128, int) {
 		pk = k.mask(d.bits6)
 	}
 	h := (pk.hi ^ bits.RotateLeft64(pk.lo, 29)) * 0x9e3779b97f4a7c15
-	return pk, int(h >> (64 - 6)) // numShards = 64
+	return pk, int(h >> (64 - shardBits))
 }
 
 // lookup returns the entry of a tracked IP, or nil. The entry stays valid while the shard
@@ -254,29 +261,38 @@ func (d *Detector) Add(f *netguard.Flow, now time.Time) {
 	sh.mu.Unlock()
 }
 
-// batchChunk is how many records AddBatch places at once; its scratch lives on the stack.
+// batchChunk is how many records AddBatch places at once.
 const batchChunk = 256
 
 // AddBatch counts flows received at now, with the same result as Add called on each of them in
-// turn. It takes the lock of each shard once per batch and looks up the destinations of a shard
-// before counting them, so that their cache misses overlap instead of following each other.
-// It never allocates once the destinations' counters exist.
+// turn. It places 256 records at a time, then loads the index slots of all their destinations,
+// then their cells, then counts them, shard by shard, so that their cache misses overlap
+// instead of following each other. It never allocates once the destinations' counters exist.
 func (d *Detector) AddBatch(flows []netguard.Flow, now time.Time) {
+	sc, _ := d.scratch.Get().(*batchScratch)
+	if sc == nil {
+		sc = new(batchScratch)
+	}
 	for len(flows) > 0 {
 		n := min(len(flows), batchChunk)
-		d.addChunk(flows[:n], now)
+		d.addChunk(flows[:n], now, sc)
 		flows = flows[n:]
 	}
+	d.scratch.Put(sc)
 }
 
-func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
+// batchScratch is the working memory of AddBatch, kept between batches rather than zeroed on
+// the stack for each: every field a chunk reads, it writes first.
+type batchScratch struct {
+	pl    [batchChunk]placed
+	shOf  [batchChunk]uint8
+	order [batchChunk]uint16
+}
+
+func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScratch) {
 	nowNs := now.UnixNano()
-	var (
-		pl    [batchChunk]placed
-		shOf  [batchChunk]uint8
-		start [numShards + 1]uint16
-		order [batchChunk]uint16
-	)
+	var start [numShards + 1]uint16
+	pl, shOf, order := &sc.pl, &sc.shOf, &sc.order
 	// Place the records and sort them by shard (stably: the records of one destination keep
 	// their order).
 	for i := range flows {
@@ -298,6 +314,12 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 			next[si]++
 		}
 	}
+	// Warm the caches in two passes over the whole chunk, each taking the lock of every shard
+	// briefly: first the index slots of the destinations, then their cells. The loads of a pass
+	// are independent of each other, so the processor overlaps the cache misses of the whole
+	// chunk instead of those of one shard's few records at a time. Nothing read is kept: the
+	// counting pass looks the destinations up again under the lock it counts under.
+	var touch uint64
 	for si := range numShards {
 		group := order[start[si]:start[si+1]]
 		if len(group) == 0 {
@@ -305,19 +327,42 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 		}
 		sh := &d.shards[si]
 		sh.mu.Lock()
-		// Load the first index slot of every destination, look them up, then touch the cells
-		// the records will write: the loads of each pass are independent, so the processor
-		// overlaps their cache misses.
-		var touch uint64
 		for _, i := range group {
 			if p := &pl[i]; p.v4 {
 				touch += uint64(sh.ip4.peek(uint32(p.k.lo)))
 			}
 		}
+		sh.mu.Unlock()
+	}
+	for si := range numShards {
+		group := order[start[si]:start[si+1]]
+		if len(group) == 0 {
+			continue
+		}
+		sh := &d.shards[si]
+		sh.mu.Lock()
+		for _, i := range group {
+			p := &pl[i]
+			if e := sh.lookup(p.k, p.v4); e != nil && e.act >= 0 && p.inWindow && p.sp.last-p.sp.first <= 1 {
+				cs := &sh.cells[e.act]
+				touch += uint64(cs[0].stamp + cs[1].stamp) // a record of two seconds writes both
+			}
+		}
+		sh.mu.Unlock()
+	}
+	for si := range numShards {
+		group := order[start[si]:start[si+1]]
+		if len(group) == 0 {
+			continue
+		}
+		sh := &d.shards[si]
+		sh.mu.Lock()
 		for _, i := range group {
 			p := &pl[i]
 			p.e = sh.lookup(p.k, p.v4)
 		}
+		// Touch what the records going to the rings, and those counting top sources, will
+		// write, before counting any.
 		cold := false
 		for _, i := range group {
 			p := &pl[i]
@@ -330,8 +375,6 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time) {
 				if e.flags&fTop != 0 {
 					touch += uint64(sh.ips[e.act].used) // its top sources
 				}
-				cs := &sh.cells[e.act]
-				touch += uint64(cs[0].stamp + cs[1].stamp) // a record of two seconds writes both
 			}
 		}
 		if cold {
@@ -380,7 +423,7 @@ func (d *Detector) place(f *netguard.Flow, nowNs int64, p *placed) int {
 		d.invalid.Add(1)
 		return -1
 	}
-	p.v4 = dst.Is4()
+	p.v4, p.split = dst.Is4(), false
 	p.k = keyOf(dst)
 	var si int
 	p.pk, si = d.shardOf(p.k, p.v4)

@@ -11,8 +11,10 @@
 // does no I/O, starts no goroutine, does not log and never reads the wall clock (every method
 // that needs the time takes an explicit now).
 //
-// Concurrency: a Detector is safe for concurrent use. Its state is split into 64 shards by
+// Concurrency: a Detector is safe for concurrent use. Its state is split into 16 shards by
 // destination prefix, each behind its own mutex, so collector goroutines call Add in parallel
-// without a global lock; AddBatch counts a receive batch taking each shard lock once. Tick is serialised with itself and locks one shard at a time; Track,
-// Untrack and the queries lock only the shard of their IP.
+// without a global lock; AddBatch counts a receive batch 256 records at a time, taking each
+// shard lock three times per 256 records (two passes that load the memory the records will
+// write, one that counts), one lock at a time. Tick is serialised with itself and locks one
+// shard at a time; Track, Untrack and the queries lock only the shard of their IP.
 package detect

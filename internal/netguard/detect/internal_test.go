@@ -160,3 +160,25 @@ func TestAddrSet(t *testing.T) {
 		t.Errorf("%d ranges, want 4 (the /25 merged into the /24)", len(s))
 	}
 }
+
+// A record of exactly one second is split over its two seconds as the general 128-bit path
+// splits it.
+func TestSplit2OneSecond(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100_000 {
+		start := int64(1_700_000_000)*1e9 + rng.Int64N(1e9)
+		sp := span{startNs: start, endNs: start + 1e9, pkts: rng.Uint64N(1 << 34), bytes: rng.Uint64N(1 << 34)}
+		if rng.IntN(4) == 0 {
+			sp.pkts, sp.bytes = rng.Uint64N(100), rng.Uint64N(1<<16)
+		}
+		sp.first = start / 1e9
+		a, b := sp.split2()
+		off := uint64((sp.first+1)*1e9 - sp.startNs)
+		p, _ := mulDiv(sp.pkts, off, 1e9)
+		by, _ := mulDiv(sp.bytes, off, 1e9)
+		if a != (share{p, by}) || b != (share{sp.pkts - p, sp.bytes - by}) {
+			t.Fatalf("split2(%+v) = %v, %v; want %v, %v", sp, a, b, share{p, by}, share{sp.pkts - p, sp.bytes - by})
+		}
+	}
+}

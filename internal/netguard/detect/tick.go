@@ -162,24 +162,6 @@ func (d *Detector) calm(prof uint8, cs *cellPair, c int64) bool {
 	return true
 }
 
-// rawRatio is the highest share of its limit (without the baseline) a counter of m, judged
-// for subject s, reaches.
-func (d *Detector) rawRatio(s *subject, m *measure) float32 {
-	p := &d.profiles[s.prof]
-	r := 0.0
-	for used := s.used; used != 0; used &= used - 1 {
-		i := bits.TrailingZeros32(used)
-		for mt := range numMetrics {
-			r = max(r, float64(m.v[i][mt])*p.inv[i][mt])
-		}
-	}
-	tot := d.layout.total
-	for mt := range numMetrics {
-		r = max(r, float64(m.v[tot][mt])*p.inv[tot][mt])
-	}
-	return float32(r)
-}
-
 // warm loads the memory that settling and judging the subjects of list will read: their
 // counters, then the rings' baselines and newest seconds. The loads of each pass are
 // independent, so the processor overlaps their cache misses instead of taking them one after
@@ -228,6 +210,7 @@ type measure struct {
 	eff   [maxEval][numMetrics]float64
 	above uint32  // counters strictly above their effective limit
 	ratio float64 // highest value / effective limit
+	raw   float64 // highest value / limit without the baseline
 	// covered: a prefix aggregate above threshold while one of its IPs is above its own; the
 	// second counts as neither above nor quiet.
 	covered bool
@@ -248,7 +231,7 @@ func (d *Detector) measure(s *subject, sec int64, m *measure) {
 	p := &d.profiles[s.prof]
 	l := d.layout
 	tot := l.total
-	m.above, m.ratio, m.covered = 0, 0, false
+	m.above, m.ratio, m.raw, m.covered = 0, 0, 0, false
 	m.v[tot] = [numMetrics]uint64{}
 	// Only the counters with a ring: the others are zero (m.v holds stale values for them).
 	for used := s.used; used != 0; used &= used - 1 {
@@ -279,6 +262,7 @@ func (d *Detector) judgeCounter(p *profile, i int, base [numMetrics]float32, m *
 		eff := p.effective(lim, base[mt])
 		m.eff[i][mt] = eff
 		v := float64(m.v[i][mt])
+		m.raw = max(m.raw, v*p.inv[i][mt])
 		if v > eff {
 			m.above |= 1 << i
 		}
@@ -399,7 +383,7 @@ func (d *Detector) judge(sh *shard, s *subject, cs *cellPair, t *tickRange, even
 	for sec := max(from-d.k+1, s.head-window+1); sec <= last; sec++ {
 		d.measure(s, sec, &m)
 		if cl := &cs[sec&1]; cl.stamp == uint32(sec) {
-			cl.seen = d.rawRatio(s, &m)
+			cl.seen = float32(m.raw)
 		}
 		longest := uint8(0)
 		for i := 0; i <= d.layout.total; i++ {
