@@ -706,16 +706,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, body []by
 	s.versions[p] = 1
 	s.accPass[p] = pw
 	s.syncAccounts()
-	loc := p
-	if s.vendor == HPE {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		loc = scheme + "://" + r.Host + p + "/"
-	}
-	w.Header().Set("Location", loc)
-	s.writeJSON(w, http.StatusCreated, s.res[p])
+	s.created(w, r, p)
 }
 
 func (s *Server) syncAccounts() {
@@ -767,8 +758,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, body []byte) {
 	s.tokens[token] = p
 	s.syncSessions()
 	w.Header().Set("X-Auth-Token", token)
+	s.created(w, r, p)
+}
+
+// created answers 201 with the new resource at p and its Location: iLO gives an absolute URL
+// with a trailing slash, the others the path.
+func (s *Server) created(w http.ResponseWriter, r *http.Request, p string) {
 	loc := p
-	if s.vendor == HPE { // iLO answers an absolute URL with a trailing slash
+	if s.vendor == HPE {
 		scheme := "http"
 		if r.TLS != nil {
 			scheme = "https"
