@@ -329,6 +329,10 @@ column netguard_ips.since: timestamp with time zone YES
 column netguard_ips.state: text NO 'off'::text
 column netguard_ips.updated_at: timestamp with time zone NO 
 column netguard_ips.vectors: text NO ''::text
+column netguard_runtime.body: text NO 
+column netguard_runtime.kind: text NO 
+column netguard_runtime.node: text NO 
+column netguard_runtime.updated_at: timestamp with time zone NO 
 column netguard_staff_rules.approved_at: timestamp with time zone YES 
 column netguard_staff_rules.approved_by: bigint YES 
 column netguard_staff_rules.id: bigint NO 
@@ -593,6 +597,7 @@ constraint netguard_attacks.netguard_attacks_pkey: PRIMARY KEY (id)
 constraint netguard_ips.netguard_ips_level_check: CHECK (((level >= 0) AND (level <= 3)))
 constraint netguard_ips.netguard_ips_pkey: PRIMARY KEY (ip)
 constraint netguard_ips.netguard_ips_state_check: CHECK ((state = ANY (ARRAY['off'::text, 'auto'::text, 'permanent'::text, 'forced'::text])))
+constraint netguard_runtime.netguard_runtime_pkey: PRIMARY KEY (kind, node)
 constraint netguard_staff_rules.netguard_staff_rules_approved_by_fkey: FOREIGN KEY (approved_by) REFERENCES accounts(id)
 constraint netguard_staff_rules.netguard_staff_rules_pkey: PRIMARY KEY (id)
 constraint netguard_staff_rules.netguard_staff_rules_requested_by_fkey: FOREIGN KEY (requested_by) REFERENCES accounts(id)
@@ -720,6 +725,7 @@ index netguard_attacks.netguard_attacks_pkey: CREATE UNIQUE INDEX netguard_attac
 index netguard_attacks.netguard_attacks_started: CREATE INDEX netguard_attacks_started ON netguard_attacks USING btree (started_at)
 index netguard_ips.netguard_ips_active: CREATE INDEX netguard_ips_active ON netguard_ips USING btree (state) WHERE (state <> 'off'::text)
 index netguard_ips.netguard_ips_pkey: CREATE UNIQUE INDEX netguard_ips_pkey ON netguard_ips USING btree (ip)
+index netguard_runtime.netguard_runtime_pkey: CREATE UNIQUE INDEX netguard_runtime_pkey ON netguard_runtime USING btree (kind, node)
 index netguard_staff_rules.netguard_staff_rules_pkey: CREATE UNIQUE INDEX netguard_staff_rules_pkey ON netguard_staff_rules USING btree (id)
 index netguard_traffic.netguard_traffic_at: CREATE INDEX netguard_traffic_at ON netguard_traffic USING btree (at)
 index netguard_traffic.netguard_traffic_pkey: CREATE UNIQUE INDEX netguard_traffic_pkey ON netguard_traffic USING btree (ip, scale, at)

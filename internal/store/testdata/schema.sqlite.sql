@@ -444,6 +444,13 @@ table netguard_ips: CREATE TABLE netguard_ips (
     ended_at TEXT,
     updated_at TEXT NOT NULL
 )
+table netguard_runtime: CREATE TABLE netguard_runtime (
+    kind TEXT NOT NULL,
+    node TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (kind, node)
+)
 table netguard_staff_rules: CREATE TABLE netguard_staff_rules (
     id INTEGER PRIMARY KEY,
     prefix TEXT NOT NULL,
