@@ -51,6 +51,9 @@ type Detector struct {
 
 	invalid atomic.Uint64 // flows without a usable destination
 	noCells bool          // tests: count in the rings alone
+	// betweenPasses, when set (tests), runs in AddBatch between the pass that finds the entries
+	// and the one that counts, with no lock held.
+	betweenPasses func()
 
 	scratch sync.Pool // *batchScratch, AddBatch's working memory
 
@@ -68,6 +71,7 @@ type shard struct {
 	ips    []*subject // IPs with counters
 	cells  []cellPair // their hot cells, at the same positions
 	pfxs   []*subject // prefixes with counters
+	pkeys  []u128     // their keys, at the same positions (prefix reads them without a pointer)
 	pcells []cellPair // their hot cells
 
 	freeRings []*ring
@@ -75,7 +79,10 @@ type shard struct {
 	freeTops  []*topK
 
 	flows, unknown, untracked, stale uint64
-	touch                            uint64 // AddBatch's early loads, kept so they stay
+	// gen changes whenever entries may move or go (an IP tracked or untracked), so that AddBatch
+	// keeps the entries it found while it holds the lock briefly.
+	gen   uint64
+	touch uint64 // AddBatch's early loads, kept so they stay
 
 	_ [64]byte // keep shards on separate cache lines
 }
@@ -203,6 +210,7 @@ func (d *Detector) Track(ip netip.Addr, profileName string) error {
 	defer sh.mu.Unlock()
 	var e *entry
 	added := false
+	sh.gen++
 	if ip.Is4() {
 		e, added = sh.ip4.insert(uint32(k.lo))
 	} else if e = sh.ip6[k]; e == nil {
@@ -233,6 +241,7 @@ func (d *Detector) Untrack(ip netip.Addr) bool {
 	if e == nil {
 		return false
 	}
+	sh.gen++
 	if e.act >= 0 {
 		sh.dropIP(sh.ips[e.act])
 	}
@@ -317,8 +326,9 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 	// Warm the caches in two passes over the whole chunk, each taking the lock of every shard
 	// briefly: first the index slots of the destinations, then their cells. The loads of a pass
 	// are independent of each other, so the processor overlaps the cache misses of the whole
-	// chunk instead of those of one shard's few records at a time. Nothing read is kept: the
-	// counting pass looks the destinations up again under the lock it counts under.
+	// chunk instead of those of one shard's few records at a time. The second pass keeps the
+	// entries it finds; the counting pass looks them up again only when the shard's generation
+	// says an IP was tracked or untracked in between (entries may have moved).
 	var touch uint64
 	for si := range numShards {
 		group := order[start[si]:start[si+1]]
@@ -334,6 +344,7 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 		}
 		sh.mu.Unlock()
 	}
+	var gens [numShards]uint64
 	for si := range numShards {
 		group := order[start[si]:start[si+1]]
 		if len(group) == 0 {
@@ -341,14 +352,20 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 		}
 		sh := &d.shards[si]
 		sh.mu.Lock()
+		gens[si] = sh.gen
 		for _, i := range group {
 			p := &pl[i]
-			if e := sh.lookup(p.k, p.v4); e != nil && e.act >= 0 && p.inWindow && p.sp.last-p.sp.first <= 1 {
+			e := sh.lookup(p.k, p.v4)
+			p.e = e
+			if e != nil && e.act >= 0 && p.inWindow && p.sp.last-p.sp.first <= 1 {
 				cs := &sh.cells[e.act]
 				touch += uint64(cs[0].stamp + cs[1].stamp) // a record of two seconds writes both
 			}
 		}
 		sh.mu.Unlock()
+	}
+	if d.betweenPasses != nil {
+		d.betweenPasses()
 	}
 	for si := range numShards {
 		group := order[start[si]:start[si+1]]
@@ -357,9 +374,11 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 		}
 		sh := &d.shards[si]
 		sh.mu.Lock()
-		for _, i := range group {
-			p := &pl[i]
-			p.e = sh.lookup(p.k, p.v4)
+		if sh.gen != gens[si] { // entries moved since the pass above: find them again
+			for _, i := range group {
+				p := &pl[i]
+				p.e = sh.lookup(p.k, p.v4)
+			}
 		}
 		// Touch what the records going to the rings, and those counting top sources, will
 		// write, before counting any.
@@ -481,6 +500,7 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			pf = sh.activate(pk, v4, d.carpet, true)
 			sh.pfx[pk] = pf
 			sh.pfxs = append(sh.pfxs, pf)
+			sh.pkeys = append(sh.pkeys, pk)
 			sh.pcells = append(sh.pcells, newCells())
 			pf.idx = int32(len(sh.pfxs) - 1)
 			subs[1] = pf
@@ -683,7 +703,7 @@ func (sh *shard) activate(key u128, v4 bool, prof uint8, isPrefix bool) *subject
 // aggregates stay in place.
 func (sh *shard) prefix(e *entry, pk u128) *subject {
 	if e != nil {
-		if i := int(e.pfx); i < len(sh.pfxs) && sh.pfxs[i].key == pk {
+		if i := int(e.pfx); i < len(sh.pkeys) && sh.pkeys[i] == pk {
 			return sh.pfxs[i]
 		}
 	}
@@ -700,11 +720,11 @@ func (sh *shard) dropPrefix(s *subject) {
 	last := len(sh.pfxs) - 1
 	if j := s.idx; int(j) != last {
 		moved := sh.pfxs[last]
-		sh.pfxs[j], sh.pcells[j] = moved, sh.pcells[last]
+		sh.pfxs[j], sh.pcells[j], sh.pkeys[j] = moved, sh.pcells[last], sh.pkeys[last]
 		moved.idx = j
 	}
 	sh.pfxs[last] = nil
-	sh.pfxs, sh.pcells = sh.pfxs[:last], sh.pcells[:last]
+	sh.pfxs, sh.pcells, sh.pkeys = sh.pfxs[:last], sh.pcells[:last], sh.pkeys[:last]
 	if last == 0 {
 		sh.pcells = nil
 	}
