@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -19,11 +20,14 @@ import (
 // NetguardDeps are the services of network protection: mitigation, attacks, traffic, edge rules.
 type NetguardDeps struct {
 	Mitigation *mitigation.Service
-	// Edge reports this process's edge driver and its sessions; nil when it runs no edge role
-	// (the rule set is then compiled from the store).
-	Edge func() mitigation.EdgeState
-	// Exporters reports the flow exporters this process's collector hears; nil without one.
-	Exporters func() []mitigation.Exporter
+	// Edge reports the edge driver and its sessions: this process's when it runs the edge role,
+	// else the latest state a process running it published (a *mitigation.NoReportError when
+	// none is recent); nil: not known. The rule set is compiled from the store in any case.
+	Edge func(ctx context.Context) (mitigation.EdgeState, error)
+	// Exporters reports the flow exporters the collector hears: this process's, else those the
+	// processes running the collector role published (a *mitigation.NoReportError when none is
+	// recent); nil: not known.
+	Exporters func(ctx context.Context) ([]mitigation.Exporter, error)
 	// ProfileTest measures a profile on the detector of this process (Watch.TestProfile); nil
 	// without the collector role.
 	ProfileTest func(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (mitigation.ProfileTest, error)
@@ -230,8 +234,9 @@ type PeerDTO struct {
 type EdgeRulesDTO struct {
 	Rules    []EdgeRuleDTO `json:"rules"`
 	Refusals []RefusalDTO  `json:"refusals"`
-	// Applied tells whether this process's driver holds exactly the compiled set; Peers are its
-	// sessions (empty when this process runs no edge role).
+	// Applied tells whether the edge driver holds exactly the compiled set; Peers are its
+	// sessions (this process's, or as the process running the edge role last reported them;
+	// empty, with Error saying so, when no such report is recent).
 	Applied *bool     `json:"applied,omitempty"`
 	Peers   []PeerDTO `json:"peers"`
 	Error   string    `json:"error,omitempty"`
@@ -661,7 +666,15 @@ func (a *API) edgeRules(w http.ResponseWriter, r *http.Request) error {
 		out.Refusals = append(out.Refusals, d)
 	}
 	if a.deps.Netguard.Edge != nil {
-		st := a.deps.Netguard.Edge()
+		st, err := a.deps.Netguard.Edge(r.Context())
+		var stale *mitigation.NoReportError
+		if errors.As(err, &stale) { // no edge process reported recently: neither applied nor peers, and why
+			out.Error = stale.Error()
+			return httpserver.WriteJSON(w, http.StatusOK, out)
+		}
+		if err != nil {
+			return err
+		}
 		applied := st.Synced && st.Applied.String() == rules.String()
 		out.Applied, out.Error = &applied, st.Error
 		for _, p := range st.Peers {
@@ -672,12 +685,17 @@ func (a *API) edgeRules(w http.ResponseWriter, r *http.Request) error {
 	return httpserver.WriteJSON(w, http.StatusOK, out)
 }
 
-// staffExporters lists the exporters; empty when this process runs no collector (the
-// collector role's process answers).
+// staffExporters lists the exporters the collector hears (from the store when another process
+// runs the collector role); empty when no collector reported recently.
 func (a *API) staffExporters(w http.ResponseWriter, r *http.Request) error {
 	out := Page[ExporterDTO]{Items: []ExporterDTO{}}
 	if a.deps.Netguard.Exporters != nil {
-		for _, e := range a.deps.Netguard.Exporters() {
+		list, err := a.deps.Netguard.Exporters(r.Context())
+		var stale *mitigation.NoReportError
+		if err != nil && !errors.As(err, &stale) {
+			return err
+		}
+		for _, e := range list {
 			out.Items = append(out.Items, ExporterDTO{Address: e.Addr.String(), Format: e.Format, LastSeen: ngTime(e.LastSeen),
 				SamplingRate: e.SamplingRate, FlowsPerSecond: e.FlowsPerSecond, ActiveTimeoutSeconds: e.ActiveTimeout.Seconds(),
 				Warning: e.Warning})

@@ -308,31 +308,10 @@ func (a *App) netguardWeb() web.NetguardDeps {
 	return d
 }
 
-func (a *App) netguardEdgeState() func() mitigation.EdgeState {
-	if !a.Cfg.Has("edge") {
-		return nil
-	}
-	return a.Netguard.Edge.State
-}
-
-func (a *App) netguardExporters() func() []mitigation.Exporter {
-	c := a.Netguard.Collector
-	if c == nil {
-		return nil
-	}
-	return func() []mitigation.Exporter {
-		var out []mitigation.Exporter
-		for _, e := range c.Exporters() {
-			out = append(out, mitigation.Exporter{Addr: e.Addr, Format: e.Format, LastSeen: e.LastSeen, SamplingRate: e.SamplingRate,
-				FlowsPerSecond: e.FlowsPerSecond, ActiveTimeout: e.ActiveTimeout, Warning: e.Warning})
-		}
-		return out
-	}
-}
-
 // netguardLoops are the long-running loops of this capability for the roles in a.Cfg.Roles:
 // the collector's sockets and the detection loop (collector), the BGP speaker and the edge loop
-// (edge). The retention job runs in the worker's runner.
+// (edge), and for either role the publication of its runtime status (netguard_runtime.go). The
+// retention job runs in the worker's runner.
 func (a *App) netguardLoops() []func(context.Context) error {
 	p := &a.Netguard
 	var out []func(context.Context) error
@@ -354,6 +333,9 @@ func (a *App) netguardLoops() []func(context.Context) error {
 			})
 		}
 		out = append(out, p.Edge.Run)
+	}
+	if a.netguardPublishes() {
+		out = append(out, a.netguardPublishLoop)
 	}
 	return out
 }

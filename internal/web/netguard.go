@@ -23,10 +23,14 @@ import (
 // NetguardDeps are the services of network protection: mitigation, attacks, traffic, edge rules.
 type NetguardDeps struct {
 	Mitigation *mitigation.Service
-	// Edge reports this process's edge driver and its BGP sessions; nil when it runs none.
-	Edge func() mitigation.EdgeState
-	// Exporters reports the flow exporters this process's collector hears; nil without one.
-	Exporters func() []mitigation.Exporter
+	// Edge reports the edge driver and its BGP sessions: this process's when it runs the edge
+	// role, else as a process running it last published them (a *mitigation.NoReportError when
+	// none is recent); nil: not known.
+	Edge func(ctx context.Context) (mitigation.EdgeState, error)
+	// Exporters reports the flow exporters the collector hears: this process's, else those the
+	// processes running the collector role published (a *mitigation.NoReportError when none is
+	// recent); nil: not known.
+	Exporters func(ctx context.Context) ([]mitigation.Exporter, error)
 	// ProfileTest measures a profile on the detector of this process; nil without the collector.
 	ProfileTest func(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (mitigation.ProfileTest, error)
 }
@@ -432,6 +436,10 @@ type ngStaffData struct {
 	EdgeError string
 	Exporters []mitigation.Exporter
 	HasColl   bool
+	// EdgeStale and CollStale say why HasEdge or HasColl is false in a process without the role:
+	// no process running it reported recently.
+	EdgeStale *mitigation.NoReportError
+	CollStale *mitigation.NoReportError
 	Levels    []int
 	// IP prefills the force form.
 	IP string
@@ -509,11 +517,24 @@ func (u *ui) ngStaffData(r *http.Request, lang string) (ngStaffData, error) {
 		d.Rules = append(d.Rules, row)
 	}
 	if f := u.deps.Netguard.Edge; f != nil {
-		st := f()
-		d.HasEdge, d.Peers, d.Synced, d.EdgeError = true, st.Peers, st.Synced, st.Error
+		st, err := f(r.Context())
+		switch {
+		case errors.As(err, &d.EdgeStale):
+		case err != nil:
+			return ngStaffData{}, err
+		default:
+			d.HasEdge, d.Peers, d.Synced, d.EdgeError = true, st.Peers, st.Synced, st.Error
+		}
 	}
 	if f := u.deps.Netguard.Exporters; f != nil {
-		d.HasColl, d.Exporters = true, f()
+		list, err := f(r.Context())
+		switch {
+		case errors.As(err, &d.CollStale):
+		case err != nil:
+			return ngStaffData{}, err
+		default:
+			d.HasColl, d.Exporters = true, list
+		}
 	}
 	staff, err := u.ng().StaffRules(r.Context())
 	if err != nil {

@@ -144,6 +144,11 @@ func netguardFixtures() []fixture {
 		fixture{"netguard_staff-noc-empty", "netguard_staff", func() *page {
 			return as(noc, "network", "/staff/network", ngStaffData{Levels: []int{1, 2, 3}})
 		}, nil},
+		fixture{"netguard_staff-stale", "netguard_staff", func() *page { // an api/web process: the collector and edge processes stopped
+			return as(noc, "network", "/staff/network", ngStaffData{Levels: []int{1, 2, 3},
+				EdgeStale: &mitigation.NoReportError{Role: "edge", MaxAge: 15 * time.Second},
+				CollStale: &mitigation.NoReportError{Role: "collector", MaxAge: 15 * time.Second, Last: fixedTime.Add(-time.Minute), Node: "collector1:4242"}})
+		}, nil},
 	)
 	return out
 }

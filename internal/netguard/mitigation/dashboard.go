@@ -2,6 +2,7 @@ package mitigation
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -21,6 +22,26 @@ type Exporter struct {
 	// the reaction target ("" when it can).
 	ActiveTimeout time.Duration
 	Warning       string
+}
+
+// NoReportError is what a process without the collector or edge role answers when it reads that
+// role's runtime status (the exporters, the edge state) and no process running the role
+// published one within MaxAge: the process stopped, or none runs. Last is when the latest
+// (stale) report was published and Node the process that published it ("host:pid"); both are
+// zero when there is none.
+type NoReportError struct {
+	Role   string
+	MaxAge time.Duration
+	Last   time.Time
+	Node   string
+}
+
+func (e *NoReportError) Error() string {
+	if e.Last.IsZero() {
+		return fmt.Sprintf("no process running the %s role reported in the last %s", e.Role, e.MaxAge)
+	}
+	return fmt.Sprintf("no process running the %s role reported in the last %s (last report from %s at %s)", e.Role, e.MaxAge,
+		e.Node, e.Last.UTC().Format(time.RFC3339))
 }
 
 // Dashboard is the staff's network security view.
