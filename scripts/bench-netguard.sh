@@ -3,7 +3,9 @@
 # flows (pre-encoded by internal/netguard/collector/benchdriver) and the same threshold:
 #   (a) ingest: flow records per second decoded and counted without loss with 100,000 tracked IPs,
 #       for NetFlow v5, IPFIX and sFlow, raising the send rate until loss appears; CPU from
-#       /proc/<pid>/stat gives records per CPU-second;
+#       /proc/<pid>/stat gives records per CPU-second. Both tools listen at once and take the
+#       steps in turn (itsgow at a rate, FastNetMon at the same rate, the next rate...), so that
+#       a noisy machine weighs on both alike; the ratio is printed per step and at the end;
 #   (b) detection latency: first attack datagram to detection (itsgow: the confirmation;
 #       FastNetMon: its ban script), p50 and p99 over 20 runs at 10x and 2x the threshold;
 #   (c) memory per tracked IP: RSS with 100,000 tracked IPs minus RSS with none, idle;
@@ -62,8 +64,12 @@ old_max=$(sysctl -n net.core.rmem_max)
 old_def=$(sysctl -n net.core.rmem_default)
 pid=""
 bird_pid="" serve_pid=""
+# Per tool: its PID while both listen, and its ingest ladder (see ingest).
+declare -A tool_pid=() best=() best_core=() best_cpu=() stopped=() step_core=()
 cleanup() {
+  local p
   pkill_pid "$pid"; pkill_pid "$serve_pid"; pkill_pid "$bird_pid"
+  for p in "${tool_pid[@]}"; do pkill_pid "$p"; done
   sysctl -qw net.core.rmem_max="$old_max" net.core.rmem_default="$old_def" || true
 }
 trap cleanup EXIT
@@ -173,32 +179,61 @@ memory() { # $1 tool
 
 # --- (a) ingest ---------------------------------------------------------------------------------
 rates() { case $1 in sflow) echo 250000 500000 750000 1000000 1500000 2000000 3000000 4000000 ;; *) echo 250000 500000 1000000 1500000 2000000 3000000 4000000 ;; esac; }
-ingest() { # $1 tool, $2 format
-  local to count best=0 best_core=0 best_cpu=0
-  if [ "$1" = itsgow ]; then to=$(itsgow_to "$2"); count=itsgow_count; else to=$(fnm_to "$2"); count=fnm_count; fi
-  "$bin" send --to "$to" --format "$2" --rate 10000 --duration 1s >/dev/null # templates, warm-up
-  sleep 1
-  for rate in $(rates "$2"); do
-    local c0 t0 res sent c1 t1 got cpu_s per_core loss
-    c0=$($count); t0=$(cpu_ticks "$pid")
-    res=$("$bin" send --to "$to" --format "$2" --rate "$rate" --duration "${STEP}s")
-    sleep 1.5
-    c1=$($count); t1=$(cpu_ticks "$pid")
-    sent=$(json "$res" "['records']"); got=$((c1 - c0))
-    cpu_s=$(python3 -c "print(round(($t1-$t0)/$hz, 2))")
-    per_core=$(python3 -c "print(int($got / max(($t1-$t0)/$hz, 0.01)))")
-    loss=$(python3 -c "print(round(100*max($sent-$got,0)/max($sent,1), 3))")
-    say "ingest $1 $2: asked $rate/s, sent $(json "$res" "['records_per_second']" | cut -d. -f1)/s ($sent records), counted $got, loss $loss %, CPU $cpu_s s ($(python3 -c "print(round(100*$cpu_s/$STEP))") % of a core over the step), $per_core records per CPU-second"
-    if python3 -c "import sys; sys.exit(0 if $got >= 0.999*$sent else 1)"; then
-      best=$(json "$res" "['records_per_second']" | cut -d. -f1); best_core=$per_core; best_cpu=$cpu_s
-    else
-      break
-    fi
+# ingest_step tool format rate: one step of the ladder for one tool; sets step_core[tool] and,
+# when nothing was lost, best*[tool]; stopped[tool]=1 at the first loss.
+ingest_step() {
+  local tool=$1 f=$2 rate=$3 to count p c0 t0 res sent c1 t1 got cpu_s per_core loss
+  if [ "$tool" = itsgow ]; then to=$(itsgow_to "$f"); count=itsgow_count; else to=$(fnm_to "$f"); count=fnm_count; fi
+  p=${tool_pid[$tool]}
+  c0=$($count); t0=$(cpu_ticks "$p")
+  res=$("$bin" send --to "$to" --format "$f" --rate "$rate" --duration "${STEP}s")
+  sleep 1.5
+  c1=$($count); t1=$(cpu_ticks "$p")
+  sent=$(json "$res" "['records']"); got=$((c1 - c0))
+  cpu_s=$(python3 -c "print(round(($t1-$t0)/$hz, 2))")
+  per_core=$(python3 -c "print(int($got / max(($t1-$t0)/$hz, 0.01)))")
+  loss=$(python3 -c "print(round(100*max($sent-$got,0)/max($sent,1), 3))")
+  say "ingest $tool $f: asked $rate/s, sent $(json "$res" "['records_per_second']" | cut -d. -f1)/s ($sent records), counted $got, loss $loss %, CPU $cpu_s s ($(python3 -c "print(round(100*$cpu_s/$STEP))") % of a core over the step), $per_core records per CPU-second"
+  step_core[$tool]=$per_core
+  if python3 -c "import sys; sys.exit(0 if $got >= 0.999*$sent else 1)"; then
+    best[$tool]=$(json "$res" "['records_per_second']" | cut -d. -f1); best_core[$tool]=$per_core; best_cpu[$tool]=$cpu_s
+  else
+    stopped[$tool]=1
+  fi
+}
+# ingest format: the tools of TOOLS, all listening at once on their own ports, climb the same
+# ladder of rates in turn (itsgow at a rate, then FastNetMon at that rate, then the next rate),
+# so that both meet the machine in the same state; each stops at its first loss.
+ingest() {
+  local f=$1 tool rate all both
+  for tool in $TOOLS; do
+    best[$tool]=0 best_core[$tool]=0 best_cpu[$tool]=0 stopped[$tool]=0
+    if [ "$tool" = itsgow ]; then "$bin" send --to "$(itsgow_to "$f")" --format "$f" --rate 10000 --duration 1s >/dev/null # templates, warm-up
+    else "$bin" send --to "$(fnm_to "$f")" --format "$f" --rate 10000 --duration 1s >/dev/null; fi
   done
-  say "ingest $1 $2 RESULT: $best records/s without loss, $best_core records per CPU-second, $(python3 -c "print(round(100*$best_cpu/$STEP))") % of a core"
+  sleep 1
+  for rate in $(rates "$f"); do
+    both=1
+    for tool in $TOOLS; do
+      step_core[$tool]=""
+      if [ "${stopped[$tool]}" = 0 ]; then ingest_step "$tool" "$f" "$rate"; fi
+      [ "${stopped[$tool]}" = 0 ] || both=0
+    done
+    if [ "$both" = 1 ] && [ -n "${step_core[itsgow]:-}" ] && [ -n "${step_core[fastnetmon]:-}" ]; then
+      say "ingest $f at $rate/s, both without loss: itsgow / FastNetMon records per CPU-second $(python3 -c "print(round(${step_core[itsgow]}/max(${step_core[fastnetmon]},1), 2))")"
+    fi
+    all=1
+    for tool in $TOOLS; do [ "${stopped[$tool]}" = 1 ] || all=0; done
+    [ "$all" = 1 ] && break
+  done
+  for tool in $TOOLS; do
+    say "ingest $tool $f RESULT: ${best[$tool]} records/s without loss, ${best_core[$tool]} records per CPU-second, $(python3 -c "print(round(100*${best_cpu[$tool]}/$STEP))") % of a core"
+  done
+  if [[ " $TOOLS " == *" itsgow "* && " $TOOLS " == *" fastnetmon "* ]]; then
+    say "ingest $f RESULT itsgow / FastNetMon, records per CPU-second at each one's highest loss-free rate: $(python3 -c "print(round(${best_core[itsgow]}/max(${best_core[fastnetmon]},1), 2))")"
+  fi
 }
 
-# --- (b) latency --------------------------------------------------------------------------------
 latency() { # $1 tool
   local to watch first=60000
   if [ "$1" = itsgow ]; then to=$it_nf; watch=$work/itsgow-events.log; else to=127.0.0.1:22055; watch=$work/fnm-bans.log; fi
@@ -295,11 +330,15 @@ EOF
 
 fnm_version=$(dpkg-query -W -f '${Version}' fastnetmon 2>/dev/null || echo none)
 say "bench-netguard $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r); $TRACKED tracked IPs, threshold $THRESHOLD packets/s, FastNetMon $fnm_version connection tracking $FNM_CONNTRACK; itsgow export delay $ITSGOW_EXPORT_DELAY, tick $ITSGOW_TICK, fast severity $ITSGOW_FAST_SEVERITY, confirm after $ITSGOW_CONFIRM_AFTER, confirm only when not quiet: $ITSGOW_CONFIRM_NOT_QUIET"
+for tool in $TOOLS; do memory "$tool"; pkill_pid "$pid"; pid=""; done
+# Both tools listen at once (each on its own ports) for the ingest ladder and the latency runs.
 for tool in $TOOLS; do
-  memory "$tool"
-  for f in $FORMATS; do ingest "$tool" "$f"; done
-  latency "$tool"
-  pkill_pid "$pid"; pid=""
+  if [ "$tool" = itsgow ]; then itsgow_start $TRACKED; else fnm_start "$work/fnm-networks"; fi
+  tool_pid[$tool]=$pid
+  pid=""
 done
+for f in $FORMATS; do ingest "$f"; done
+for tool in $TOOLS; do latency "$tool"; done
+for tool in $TOOLS; do pkill_pid "${tool_pid[$tool]}"; tool_pid[$tool]=""; done
 if [ "$ITSGOW_BIRD" = only ] || { [ "$ITSGOW_BIRD" = on ] && [[ " $TOOLS " == *" itsgow "* ]]; }; then bird_latency; fi
 say "results in $OUT"
