@@ -3,6 +3,7 @@ package collector
 import (
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // since gives what time.Time.Sub gives, saturation included, for the times records carry.
@@ -35,5 +36,16 @@ func TestSince(t *testing.T) {
 				t.Errorf("since = %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// The headers recvmmsg reads are struct mmsghdr of the kernel: a 56-byte msghdr and the
+// length received, padded to 64 bytes.
+func TestMmsghdrLayout(t *testing.T) {
+	if got := unsafe.Sizeof(mmsghdr{}); got != 64 {
+		t.Fatalf("sizeof(mmsghdr) = %d, want 64", got)
+	}
+	if got := unsafe.Offsetof(mmsghdr{}.n); got != 56 {
+		t.Fatalf("offsetof(mmsghdr.n) = %d, want 56", got)
 	}
 }

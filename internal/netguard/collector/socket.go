@@ -7,26 +7,21 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"syscall"
+	"unsafe"
 
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 	"golang.org/x/sys/unix"
 )
 
 // socket is one bound UDP socket.
 type socket struct {
-	conn   *net.UDPConn
-	reader batchReader
-	local  netip.AddrPort
+	conn  *net.UDPConn
+	raw   syscall.RawConn
+	local netip.AddrPort
 	// rcvbuf is the receive buffer the kernel granted, in bytes of payload (SO_RCVBUF / 2).
 	rcvbuf int
 	capped bool
-}
-
-// batchReader is ipv4.PacketConn or ipv6.PacketConn: recvmmsg on Linux.
-type batchReader interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
 }
 
 // listenGroup binds n sockets to ap with SO_REUSEPORT (when n > 1), SO_RXQ_OVFL and a receive
@@ -67,11 +62,13 @@ func listenGroup(ctx context.Context, ap netip.AddrPort, n, rcvbuf int) ([]*sock
 		s := &socket{conn: conn, local: conn.LocalAddr().(*net.UDPAddr).AddrPort()}
 		s.local = netip.AddrPortFrom(s.local.Addr().Unmap(), s.local.Port())
 		port = s.local.Port()
-		if s.local.Addr().Is4() {
-			s.reader = ipv4.NewPacketConn(conn)
-		} else {
-			s.reader = ipv6.NewPacketConn(conn)
+		raw, err := conn.SyscallConn()
+		if err != nil {
+			_ = conn.Close()
+			closeAll(out)
+			return nil, fmt.Errorf("collector listen %s: %w", ap, err)
 		}
+		s.raw = raw
 		if err := s.setBuffer(rcvbuf); err != nil {
 			_ = conn.Close()
 			closeAll(out)
@@ -148,4 +145,102 @@ func overflow(oob []byte) (uint32, bool) {
 		oob = oob[next:]
 	}
 	return 0, false
+}
+
+// message is one datagram of a batch: its payload in buf[:n], the sender, the kernel's flags
+// (MSG_TRUNC) and its control data in oob[:nn].
+type message struct {
+	buf   []byte
+	n     int
+	oob   []byte
+	nn    int
+	flags int
+	src   netip.Addr
+}
+
+// mmsghdr is struct mmsghdr of linux/amd64 and arm64: a msghdr and the length received.
+type mmsghdr struct {
+	hdr unix.Msghdr
+	n   uint32
+	_   [4]byte
+}
+
+// batch is the memory of recvmmsg for one worker, set up once: the kernel writes the
+// datagrams, their senders and control data straight into it, and nothing is allocated per
+// call (x/net's ReadBatch allocates a net.UDPAddr per datagram and packs the headers anew on
+// every call).
+type batch struct {
+	msgs  []message
+	hdrs  []mmsghdr
+	iovs  []unix.Iovec
+	names []unix.RawSockaddrInet6 // large enough for either family
+}
+
+func newBatch(n, size, oob int) *batch {
+	b := &batch{msgs: make([]message, n), hdrs: make([]mmsghdr, n), iovs: make([]unix.Iovec, n),
+		names: make([]unix.RawSockaddrInet6, n)}
+	for i := range n {
+		b.msgs[i].buf = make([]byte, size)
+		b.msgs[i].oob = make([]byte, oob)
+		b.iovs[i].Base = &b.msgs[i].buf[0]
+		b.iovs[i].SetLen(size)
+		h := &b.hdrs[i].hdr
+		h.Name = (*byte)(unsafe.Pointer(&b.names[i]))
+		h.Iov = &b.iovs[i]
+		h.SetIovlen(1)
+		h.Control = &b.msgs[i].oob[0]
+	}
+	return b
+}
+
+// read receives up to len(b.msgs) datagrams, waiting (in the netpoller) for the first.
+func (s *socket) read(b *batch) (int, error) {
+	for i := range b.hdrs {
+		h := &b.hdrs[i].hdr
+		h.Namelen = uint32(unsafe.Sizeof(b.names[i]))
+		h.SetControllen(len(b.msgs[i].oob))
+		h.Flags = 0
+	}
+	var n int
+	var errno syscall.Errno
+	err := s.raw.Read(func(fd uintptr) bool {
+		// A raw call: the socket does not block, and a call that keeps its P saves the
+		// scheduler's hand-off of a P stuck in a long system call.
+		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)),
+			unix.MSG_DONTWAIT, 0, 0)
+		n, errno = int(r), e
+		return errno != unix.EAGAIN && errno != unix.EWOULDBLOCK
+	})
+	if err != nil {
+		return 0, err
+	}
+	if errno != 0 {
+		return 0, os.NewSyscallError("recvmmsg", errno)
+	}
+	for i := range n {
+		h := &b.hdrs[i]
+		m := &b.msgs[i]
+		m.n, m.nn, m.flags = int(h.n), int(h.hdr.Controllen), int(h.hdr.Flags)
+		m.src = sockaddrAddr(&b.names[i], h.hdr.Namelen)
+	}
+	return n, nil
+}
+
+// sockaddrAddr returns the address of a sockaddr_in or sockaddr_in6 the kernel wrote (IPv4
+// unmapped), or the zero Addr.
+func sockaddrAddr(sa *unix.RawSockaddrInet6, n uint32) netip.Addr {
+	switch sa.Family {
+	case unix.AF_INET:
+		if n < unix.SizeofSockaddrInet4 {
+			return netip.Addr{}
+		}
+		sa4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(sa))
+		return netip.AddrFrom4(sa4.Addr)
+	case unix.AF_INET6:
+		if n < unix.SizeofSockaddrInet6 {
+			return netip.Addr{}
+		}
+		return netip.AddrFrom16(sa.Addr).Unmap()
+	}
+	return netip.Addr{}
 }

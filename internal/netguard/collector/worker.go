@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
 
 	"github.com/itsgow/itsgow/internal/logkey"
@@ -35,7 +34,7 @@ type worker struct {
 	c      *Collector
 	kind   Listener
 	sock   *socket
-	msgs   []ipv4.Message
+	batch  *batch
 	nf     *netflow.Decoder
 	sf     *sflow.Decoder
 	emitFn func(*netguard.Flow)
@@ -64,11 +63,7 @@ type worker struct {
 
 func newWorker(c *Collector, kind Listener, s *socket) *worker {
 	w := &worker{c: c, kind: kind, sock: s, exporters: map[netip.Addr]*exporterStat{}}
-	w.msgs = make([]ipv4.Message, c.cfg.batch)
-	for i := range w.msgs {
-		w.msgs[i].Buffers = [][]byte{make([]byte, maxDatagram)}
-		w.msgs[i].OOB = make([]byte, 64)
-	}
+	w.batch = newBatch(c.cfg.batch, maxDatagram, 64)
 	if kind == ListenerSFlow {
 		w.sf = sflow.NewDecoder(c.cfg.sflow)
 	} else {
@@ -86,7 +81,7 @@ func newWorker(c *Collector, kind Listener, s *socket) *worker {
 // run reads until the socket is closed.
 func (w *worker) run() {
 	for {
-		n, err := w.sock.reader.ReadBatch(w.msgs, 0)
+		n, err := w.sock.read(w.batch)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -99,7 +94,7 @@ func (w *worker) run() {
 		w.mu.Lock()
 		w.now, w.nowSec, w.nowNsec = now, now.Unix(), int64(now.Nanosecond())
 		for i := range n {
-			w.datagram(&w.msgs[i])
+			w.datagram(&w.batch.msgs[i])
 		}
 		w.handOver()
 		w.flush()
@@ -129,19 +124,15 @@ func (w *worker) readError(err error) {
 }
 
 // datagram handles one received datagram.
-func (w *worker) datagram(m *ipv4.Message) {
+func (w *worker) datagram(m *message) {
 	w.cnt[cDatagrams]++
-	if m.NN > 0 {
-		if v, ok := overflow(m.OOB[:m.NN]); ok {
+	if m.nn > 0 {
+		if v, ok := overflow(m.oob[:m.nn]); ok {
 			w.cnt[cSocketDrops] += uint64(v - w.lastOvfl) // cumulative per socket, wraps at 32 bits
 			w.lastOvfl = v
 		}
 	}
-	var src netip.Addr
-	if ua, ok := m.Addr.(*net.UDPAddr); ok {
-		src, _ = netip.AddrFromSlice(ua.IP)
-		src = src.Unmap()
-	}
+	src := m.src
 	if src != w.curAddr || w.cur == nil {
 		if !w.c.allowed(src) {
 			w.cnt[cUnknownExporter]++
@@ -150,11 +141,11 @@ func (w *worker) datagram(m *ipv4.Message) {
 		}
 		w.cur, w.curAddr = w.exporter(src), src
 	}
-	if m.Flags&unix.MSG_TRUNC != 0 {
+	if m.flags&unix.MSG_TRUNC != 0 {
 		w.cnt[cErrOversize]++
 		return
 	}
-	pkt := m.Buffers[0][:m.N]
+	pkt := m.buf[:m.n]
 	format, fc := "sflow", cFlowsSFlow
 	if w.nf != nil {
 		format, fc = "netflow", counter(-1)
