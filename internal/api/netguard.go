@@ -62,7 +62,7 @@ func (a *API) netguardRoutes() []Route {
 			access: user, Scope: ir, Reply: ProfilesDTO{}, Status: 200, handle: a.mitigationProfiles},
 		Route{Method: "PUT", Path: "/ips/{ip}/mitigation/profile", Summary: "Choose the protection profile used by detection and at each activation (pro use)", Tag: "mitigation",
 			access: user, Scope: iw, Request: ProfileRequest{}, Reply: MitigationDTO{}, Status: 200, handle: a.putProfile},
-		Route{Method: "POST", Path: "/ips/{ip}/mitigation/profile-tests", Summary: "Measure what a profile would have dropped of the IP's attack and legitimate traffic over the last minute (pro use)", Tag: "mitigation",
+		Route{Method: "POST", Path: "/ips/{ip}/mitigation/profile-tests", Summary: "Measure what a profile would have dropped of the IP's attack and legitimate traffic (pro use): over the last minute, a past range (from, to) or an attack (attackId); per-class history is kept from 60 s before each attack to its end (at most 6 h) for 2 weeks, and the last minute", Tag: "mitigation",
 			access: user, Scope: iw, Request: ProfileTestRequest{}, Reply: ProfileTestDTO{}, Status: 200, handle: a.profileTest},
 		Route{Method: "GET", Path: "/ips/{ip}/attacks", Summary: "Attacks on the IP, newest first (kept one year)", Tag: "mitigation",
 			access: user, Scope: ir, Reply: Page[AttackDTO]{}, Status: 200, Query: page, handle: a.listAttacks},
@@ -242,21 +242,27 @@ type EdgeRulesDTO struct {
 	Error   string    `json:"error,omitempty"`
 }
 
-// ProfileTestRequest asks what a profile would have dropped over [from, to) (default: the last
-// minute, the detector's window).
+// ProfileTestRequest asks what a profile would have dropped over [from, to), anywhere in the
+// past within 24 hours (default: the last minute). The per-class history is kept around attacks
+// (from 60 s before each to its end, at most 6 hours) for 2 weeks, and for the last minute; a
+// range without any is a 422 on from. AttackID sets the range to that attack's, from 60 s before
+// its start to its end (now while it goes on); from and to, when given, override it.
 type ProfileTestRequest struct {
 	Profile  string     `json:"profile"`
 	Firewall bool       `json:"firewall,omitempty"`
 	From     *time.Time `json:"from,omitempty"`
 	To       *time.Time `json:"to,omitempty"`
+	AttackID int64      `json:"attackId,omitempty"`
 }
 
 // ProfileTestDTO is the measure of a profile: the shares of the attack and of the legitimate
 // traffic its rules would have dropped, and each rule.
 type ProfileTestDTO struct {
-	Profile                string               `json:"profile"`
-	From                   time.Time            `json:"from"`
-	To                     time.Time            `json:"to"`
+	Profile string    `json:"profile"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	// Seconds is the number of seconds of [from, to) with per-class history, the ones measured.
+	Seconds                int                  `json:"seconds"`
 	LegitimateDroppedRatio float64              `json:"legitimateDroppedRatio"`
 	AttackDroppedRatio     float64              `json:"attackDroppedRatio"`
 	AttackPackets          uint64               `json:"attackPackets"`
@@ -778,9 +784,18 @@ func (a *API) profileTest(w http.ResponseWriter, r *http.Request) error {
 		return errs.Fields(errs.FieldError{Field: "firewall", Message: "the edge firewall is not available yet"})
 	}
 	if a.deps.Netguard.ProfileTest == nil {
-		return errs.E(errs.Unavailable, "profile tests run where the collector runs", nil)
+		return errs.E(errs.Unavailable, "profile tests are not available in this process", nil)
 	}
 	var from, to time.Time
+	if in.AttackID != 0 {
+		atk, err := a.ng().Attack(r.Context(), customerOf(r), ip, in.AttackID)
+		if errs.KindOf(err) == errs.NotFound {
+			return errs.Fields(errs.FieldError{Field: "attackId", Message: "no such attack on this IP"})
+		} else if err != nil {
+			return err
+		}
+		from, to = mitigation.AttackTestRange(atk, a.ng().Now())
+	}
 	if in.From != nil {
 		from = *in.From
 	}
@@ -791,7 +806,7 @@ func (a *API) profileTest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := ProfileTestDTO{Profile: res.Profile, From: res.From, To: res.To, LegitimateDroppedRatio: res.LegitimateDroppedRatio,
+	out := ProfileTestDTO{Profile: res.Profile, From: res.From, To: res.To, Seconds: res.Seconds, LegitimateDroppedRatio: res.LegitimateDroppedRatio,
 		AttackDroppedRatio: res.AttackDroppedRatio, AttackPackets: res.AttackPackets, LegitimatePackets: res.LegitimatePackets,
 		ByRule: []ProfileTestRuleDTO{}}
 	for _, b := range res.ByRule {

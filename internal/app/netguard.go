@@ -292,20 +292,20 @@ func (a *App) seedNetguard(ctx context.Context, c *DemoCredentials) error {
 
 // netguardAPI gives the API its services of this capability.
 func (a *App) netguardAPI() api.NetguardDeps {
-	d := api.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters()}
-	if a.Cfg.Has("collector") {
-		d.ProfileTest = a.Netguard.Watch.TestProfile
-	}
-	return d
+	// Profile tests read the attacks' per-class seconds from the store in any process, and the
+	// last minute from the detector where this process runs the collector (a process without
+	// it tracks no IP: its detector holds nothing).
+	return api.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters(),
+		ProfileTest: a.Netguard.Watch.TestProfile}
 }
 
 // netguardWeb gives the web interface its services of this capability.
 func (a *App) netguardWeb() web.NetguardDeps {
-	d := web.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters()}
-	if a.Cfg.Has("collector") {
-		d.ProfileTest = a.Netguard.Watch.TestProfile
-	}
-	return d
+	// Profile tests read the attacks' per-class seconds from the store in any process, and the
+	// last minute from the detector where this process runs the collector (a process without
+	// it tracks no IP: its detector holds nothing).
+	return web.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters(),
+		ProfileTest: a.Netguard.Watch.TestProfile}
 }
 
 // netguardLoops are the long-running loops of this capability for the roles in a.Cfg.Roles:

@@ -88,9 +88,11 @@ func TestNetguardProfileTests(t *testing.T) {
 
 	base := "/api/v1/ips/" + app.DemoMainIP + "/mitigation/profile-tests"
 	for body, field := range map[string]string{
-		`{"profile":"gaming","firewall":true}`:               "firewall",
-		`{"profile":"carpet"}`:                               "profile",
-		`{"profile":"gaming","from":"2026-11-25T08:00:00Z"}`: "from",
+		`{"profile":"gaming","firewall":true}`: "firewall",
+		`{"profile":"carpet"}`:                 "profile",
+		`{"profile":"gaming","from":"2026-11-25T07:00:00Z","to":"2026-11-25T08:00:00Z"}`: "from", // no history
+		`{"profile":"gaming","from":"2026-11-24T07:00:00Z","to":"2026-11-25T08:00:00Z"}`: "to",   // more than a day
+		`{"profile":"gaming","attackId":999}`:                                            "attackId",
 	} {
 		if r := e.Do(t, "POST", base, cust, []byte(body)); r.Status != 422 || r.Problem(t).Errors[0].Field != field {
 			t.Errorf("%s: %d %s, want 422 on %s", body, r.Status, r.Body, field)
@@ -100,4 +102,96 @@ func TestNetguardProfileTests(t *testing.T) {
 	if r := e.Do(t, "POST", base, other, []byte(`{"profile":"gaming"}`)); r.Status != 404 {
 		t.Errorf("another customer's IP: %d", r.Status)
 	}
+}
+
+// An attack seen by the collector process is recorded per class; an hour after it ended, the
+// api and web process (no collector, no detector: the store only) tests profiles on it by its
+// id, and a range without history answers why, on both engines.
+func TestNetguardProfileTestOnAPastAttack(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, pg bool) {
+		back, front := ngSplit(t, pg)
+		advance := func(d time.Duration) { back.Clock.Advance(d); front.Clock.Advance(d) }
+		cust := front.Creds.Customer.Token
+		// The server hosts a game: the gaming profile, so the attack is the amplification alone.
+		if r := front.Do(t, "PUT", "/api/v1/ips/"+app.DemoMainIP+"/mitigation/profile", cust, []byte(`{"profile":"gaming"}`)); r.Status != 200 {
+			t.Fatalf("profile: %d %s", r.Status, r.Body)
+		}
+		ngTick(t, back) // tracks the demo IP
+		target := netip.MustParseAddr(app.DemoMainIP)
+		flow := func(sec time.Time, sport, dport uint16, pps uint64) netguard.Flow {
+			return netguard.Flow{Src: netip.MustParseAddr("203.0.113.9"), Dst: target, Proto: netguard.ProtoUDP, SrcPort: sport, DstPort: dport,
+				Packets: pps, Bytes: pps * 200, Start: sec, End: sec.Add(time.Second), SamplingRate: 1}
+		}
+		// A game's 40,000 UDP packets/s, and 30 s into it an NTP amplification for 20 s (the
+		// pre-roll starts before the game: 30 quiet seconds, then 30 of the game).
+		for i := range 120 {
+			sec := back.Clock.Now()
+			flows := []netguard.Flow{flow(sec, 50000, 27015, 40_000)}
+			if i >= 30 && i < 50 {
+				flows = append(flows, flow(sec, 123, 40000, 100_000))
+			}
+			back.App.Netguard.Watch.AddBatch(flows, sec.Add(time.Second))
+			advance(time.Second)
+			ngTick(t, back)
+		}
+		for range 120 { // the detector ends the attack after its quiet period
+			advance(10 * time.Second)
+			ngTick(t, back)
+		}
+		advance(time.Hour)
+		var atks struct {
+			Items []struct {
+				ID        int64     `json:"id"`
+				StartedAt time.Time `json:"startedAt"`
+				EndedAt   time.Time `json:"endedAt"`
+			} `json:"items"`
+		}
+		if r := front.Do(t, "GET", "/api/v1/ips/"+app.DemoMainIP+"/attacks", cust, nil); r.Status != 200 {
+			t.Fatalf("attacks: %d %s", r.Status, r.Body)
+		} else {
+			r.JSON(t, &atks)
+		}
+		if len(atks.Items) != 1 || atks.Items[0].EndedAt.IsZero() {
+			t.Fatalf("attacks: %+v", atks)
+		}
+		atk := atks.Items[0]
+		base := "/api/v1/ips/" + app.DemoMainIP + "/mitigation/profile-tests"
+		test := func(profile string) (res struct {
+			From                   time.Time `json:"from"`
+			To                     time.Time `json:"to"`
+			Seconds                int       `json:"seconds"`
+			AttackDroppedRatio     float64   `json:"attackDroppedRatio"`
+			LegitimateDroppedRatio float64   `json:"legitimateDroppedRatio"`
+			AttackPackets          uint64    `json:"attackPackets"`
+			LegitimatePackets      uint64    `json:"legitimatePackets"`
+		}) {
+			t.Helper()
+			r := front.Do(t, "POST", base, cust, []byte(fmt.Sprintf(`{"profile":%q,"attackId":%d}`, profile, atk.ID)))
+			if r.Status != 200 {
+				t.Fatalf("%s: %d %s", profile, r.Status, r.Body)
+			}
+			r.JSON(t, &res)
+			return res
+		}
+		gaming := test("gaming")
+		if !gaming.From.Equal(atk.StartedAt.Add(-time.Minute)) || !gaming.To.Equal(atk.EndedAt) || gaming.Seconds != 80 ||
+			gaming.AttackPackets != 20*100_000 || gaming.LegitimatePackets != 50*40_000 || gaming.AttackDroppedRatio != 0.95 || gaming.LegitimateDroppedRatio != 0 {
+			t.Errorf("gaming on the attack: %+v (attack %+v)", gaming, atk)
+		}
+		if def := test("default"); def.AttackDroppedRatio != 0.95 || def.LegitimateDroppedRatio != 19.0/50 {
+			t.Errorf("default drops the game's UDP too while the attack lasts: %+v", def)
+		}
+		// Before the attack: nothing kept, and the problem says why.
+		r := front.Do(t, "POST", base, cust, []byte(fmt.Sprintf(`{"profile":"gaming","from":%q,"to":%q}`,
+			atk.StartedAt.Add(-time.Hour).Format(time.RFC3339), atk.StartedAt.Add(-2*time.Minute).Format(time.RFC3339))))
+		if p := r.Problem(t); r.Status != 422 || r.Header.Get("Content-Type") != "application/problem+json" || len(p.Errors) != 1 ||
+			p.Errors[0].Field != "from" || !strings.Contains(p.Errors[0].Message, "only around attacks") {
+			t.Errorf("a range without history: %d %s %s", r.Status, r.Header.Get("Content-Type"), r.Body)
+		}
+		// The last minute, on a process without the detector: nothing was recorded.
+		if r := front.Do(t, "POST", base, cust, []byte(`{"profile":"gaming"}`)); r.Status != 422 || r.Problem(t).Errors[0].Field != "from" {
+			t.Errorf("the last minute without a detector: %d %s", r.Status, r.Body)
+		}
+	})
 }

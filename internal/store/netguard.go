@@ -12,6 +12,7 @@ import (
 
 	"github.com/itsgow/itsgow/internal/account"
 	"github.com/itsgow/itsgow/internal/netguard"
+	"github.com/itsgow/itsgow/internal/netguard/detect"
 	"github.com/itsgow/itsgow/internal/netguard/mitigation"
 )
 
@@ -401,4 +402,73 @@ func (q *Q) ApproveStaffRule(ctx context.Context, id int64, by account.ID, at ti
 func (q *Q) DeleteStaffRule(ctx context.Context, id int64) error {
 	_, err := q.exec(ctx, `DELETE FROM netguard_staff_rules WHERE id = ?`, id)
 	return err
+}
+
+// InsertAttackSeconds implements mitigation.Store: one transaction, one multi-row statement per
+// hundred seconds.
+func (s netguardStore) InsertAttackSeconds(ctx context.Context, secs []mitigation.AttackSecond) error {
+	if len(secs) == 0 {
+		return nil
+	}
+	return s.db.WithTx(ctx, func(q *Q) error {
+		for len(secs) > 0 {
+			n := min(len(secs), 100)
+			var b strings.Builder
+			b.WriteString(`INSERT INTO netguard_attack_seconds (ip, at, total_pps, total_bps, total_fps, classes, above) VALUES `)
+			args := make([]any, 0, n*7)
+			for i, sec := range secs[:n] {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+				classes := make(map[netguard.Vector][3]uint64, len(sec.Traffic.Classes))
+				for v, r := range sec.Traffic.Classes {
+					classes[v] = [3]uint64{r.PPS, r.BPS, r.FPS}
+				}
+				body, err := json.Marshal(classes)
+				if err != nil {
+					return err
+				}
+				tot := sec.Traffic.Total
+				args = append(args, sec.IP.Unmap().String(), ts(sec.At), i64(tot.PPS), i64(tot.BPS), i64(tot.FPS), string(body), joinVectors(sec.Above))
+			}
+			b.WriteString(` ON CONFLICT (ip, at) DO UPDATE SET total_pps = excluded.total_pps, total_bps = excluded.total_bps,
+				total_fps = excluded.total_fps, classes = excluded.classes, above = excluded.above`)
+			if _, err := q.exec(ctx, b.String(), args...); err != nil {
+				return fmt.Errorf("insert attack seconds: %w", err)
+			}
+			secs = secs[n:]
+		}
+		return nil
+	})
+}
+
+// AttackSeconds implements mitigation.Store.
+func (s netguardStore) AttackSeconds(ctx context.Context, ip netip.Addr, from, to time.Time) ([]mitigation.AttackSecond, error) {
+	rows, err := s.query(ctx, `SELECT at, total_pps, total_bps, total_fps, classes, above FROM netguard_attack_seconds
+		WHERE ip = ? AND at >= ? AND at < ? ORDER BY at`, ip.Unmap().String(), ts(from), ts(to))
+	return fleetRows(rows, err, func(sc fleetScanner) (mitigation.AttackSecond, error) {
+		sec := mitigation.AttackSecond{IP: ip.Unmap()}
+		var tot [3]int64
+		var classes, above string
+		if err := sc.Scan(st(&sec.At), &tot[0], &tot[1], &tot[2], &classes, &above); err != nil {
+			return sec, err
+		}
+		sec.Traffic.Total = detect.Rate{PPS: uint64(tot[0]), BPS: uint64(tot[1]), FPS: uint64(tot[2])}
+		var cls map[netguard.Vector][3]uint64
+		if err := json.Unmarshal([]byte(classes), &cls); err != nil {
+			return sec, fmt.Errorf("attack second %s classes: %w", sec.At, err)
+		}
+		sec.Traffic.Classes = make(map[netguard.Vector]detect.Rate, len(cls))
+		for v, r := range cls {
+			sec.Traffic.Classes[v] = detect.Rate{PPS: r[0], BPS: r[1], FPS: r[2]}
+		}
+		sec.Above = netguard.ParseVectors(above)
+		return sec, nil
+	})
+}
+
+// PruneAttackSeconds implements mitigation.Store.
+func (s netguardStore) PruneAttackSeconds(ctx context.Context, before time.Time) (int, error) {
+	return s.prune(ctx, `DELETE FROM netguard_attack_seconds WHERE at < ?`, before)
 }

@@ -121,7 +121,7 @@ func (e *env) start() {
 		e.tb.Fatal(err)
 	}
 	e.svc = svc
-	w = mitigation.NewWatch(svc, det, e.series, mitigation.WatchConfig{})
+	w = mitigation.NewWatch(svc, det, e.series, mitigation.WatchConfig{Profiles: detect.DefaultProfiles()})
 	e.watch = w
 	e.driver = edge.NewLogDriver(log)
 	sync = mitigation.NewEdgeSync(svc, e.driver, time.Second)

@@ -14,17 +14,19 @@ import (
 	"github.com/itsgow/itsgow/internal/netguard/edge"
 )
 
-// ProfileTestWindow is how far back a profile test reads: the seconds the detector keeps.
+// ProfileTestWindow is how far back a profile test reads the detector (the seconds it keeps):
+// the last minute is live where the detector runs; older seconds come from the store.
 const ProfileTestWindow = 60 * time.Second
 
 // ProfileTest is what a protection profile would have dropped of an IP's traffic over a few
 // past seconds (Art. 9 Pro: try a profile to measure its impact before choosing it).
 //
-// The detector keeps each second of the last minute per traffic class. The attack traffic is
+// The detector keeps each second of the last minute per traffic class, and Watch records the
+// seconds around each attack in the store (AttackSecond). The attack traffic is
 // what the IP's own thresholds (its profile, raised by its learned baseline) found above in
 // that second; the rest is legitimate. The tested profile filters a class (level 1: the
 // vector's FlowSpec rule) from the second after the class first went above its limit (its
-// fixed limits, without a learned baseline) until the end of the window, as a mitigation held
+// fixed limits, without a learned baseline) until the end of the range, as a mitigation held
 // 26 hours would: a discard drops all of the class, a rate limit (ip-flood, tcp-flood) what
 // exceeds its rate. Packets are split into disjoint parts: TCP SYN, the rest of TCP, each
 // amplification vector, the rest of UDP, ICMP and the rest; fragments count with their
@@ -32,6 +34,8 @@ const ProfileTestWindow = 60 * time.Second
 type ProfileTest struct {
 	Profile  string
 	From, To time.Time
+	// Seconds is the number of seconds measured: those of [From, To) with per-class history.
+	Seconds int
 	// AttackPackets and LegitimatePackets are the packets of each kind over the window;
 	// the ratios are the shares of each the profile's rules would have dropped.
 	AttackPackets, LegitimatePackets uint64
@@ -144,14 +148,26 @@ func classes(tr detect.Traffic) map[netguard.Vector]detect.Rate {
 	return out
 }
 
+// MaxProfileTestRange is the longest range a profile test reads: an attack's recording (the
+// pre-roll and HistoryCap) fits in it.
+const MaxProfileTestRange = 24 * time.Hour
+
+// ErrNoHistory is the message of the field error on from when a range holds no second of
+// per-class traffic (the web interface translates it).
+const ErrNoHistory = "no per-class traffic is kept for this range: it is kept only around attacks (from 60 s before each to its end) and for the last minute; no attack was recorded then, so nothing is lost"
+
 // TestProfile measures profile on the traffic of a customer's IP (0: staff) over [from, to),
-// whole seconds within the last ProfileTestWindow (zero times: the whole window). It needs the
-// pro-use option (403 pro_use_required), and the detector of this process (the collector
-// role): elsewhere it is Unavailable.
+// whole seconds anywhere in the past (zero times: the last ProfileTestWindow; at most
+// MaxProfileTestRange). The seconds come from the store (recorded around attacks: see
+// HistoryPreRoll) and, for the last ProfileTestWindow, from the detector of this process when it
+// watches the IP (the collector role); a range with neither is a field error on from
+// (ErrNoHistory). Seconds without history are left out. It needs the pro-use option (403
+// pro_use_required).
 func (w *Watch) TestProfile(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (ProfileTest, error) {
 	if _, err := w.svc.own(ctx, customer, ip); err != nil {
 		return ProfileTest{}, err
 	}
+	ip = ip.Unmap()
 	rec, err := record(ctx, w.svc.deps.Store, ip)
 	if err != nil {
 		return ProfileTest{}, err
@@ -164,38 +180,59 @@ func (w *Watch) TestProfile(ctx context.Context, customer account.ID, ip netip.A
 		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "profile", Message: "unknown profile"})
 	}
 	now := w.clock.Now().Truncate(time.Second)
-	oldest := now.Add(-ProfileTestWindow)
+	liveFrom := now.Add(-ProfileTestWindow)
 	if from.IsZero() {
-		from = oldest
+		from = liveFrom
 	}
 	if to.IsZero() {
 		to = now
 	}
 	from, to = from.Truncate(time.Second), to.Truncate(time.Second)
 	switch {
-	case from.Before(oldest):
-		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "from", Message: fmt.Sprintf("at most %s ago: the detector keeps the last minute", ProfileTestWindow)})
 	case !to.After(from) || to.After(now):
 		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "to", Message: "after from, and not in the future"})
+	case to.Sub(from) > MaxProfileTestRange:
+		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "to", Message: fmt.Sprintf("at most %s after from", MaxProfileTestRange)})
 	}
-	if _, tracked := w.det.Profile(ip); !tracked {
-		return ProfileTest{}, errs.E(errs.Unavailable, "profile tests run where the collector runs: this process does not watch this IP", nil)
+	_, live := w.det.Profile(ip) // this process watches the IP: the last minute is live
+	storedTo := to
+	if live && liveFrom.Before(storedTo) {
+		storedTo = liveFrom
 	}
-	res := ProfileTest{Profile: profile, From: from.UTC(), To: to.UTC()}
+	var secs []AttackSecond
+	if from.Before(storedTo) {
+		if secs, err = w.svc.deps.Store.AttackSeconds(ctx, ip, from, storedTo); err != nil {
+			return ProfileTest{}, err
+		}
+	}
+	if live {
+		for sec := later(from, liveFrom); sec.Before(to); sec = sec.Add(time.Second) {
+			tr, ok := w.det.Traffic(ip, sec)
+			if !ok {
+				break // untracked meanwhile
+			}
+			secs = append(secs, AttackSecond{IP: ip, At: sec.UTC(), Traffic: tr, Above: aboveOf(w.det, ip, tr)})
+		}
+	}
+	if len(secs) == 0 {
+		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "from", Message: ErrNoHistory})
+	}
+	res := MeasureProfile(ip, p, w.svc.cfg.RateLimit, secs)
+	res.Profile, res.From, res.To = profile, from.UTC(), to.UTC()
+	return res, nil
+}
+
+// MeasureProfile runs a profile test of p on the seconds of ip (oldest first; gaps allowed),
+// with rateLimit the level-2 rate in bytes per second (the rules' rates): see ProfileTest. The
+// same computation serves the live seconds and the stored ones.
+func MeasureProfile(ip netip.Addr, p detect.Profile, rateLimit uint64, secs []AttackSecond) ProfileTest {
+	var res ProfileTest
 	active := map[netguard.Vector]time.Time{} // the tested profile's rules and their first second
 	byRule := map[netguard.Vector]*testRule{}
-	for sec := from; sec.Before(to); sec = sec.Add(time.Second) {
-		tr, ok := w.det.Traffic(ip, sec)
-		if !ok {
-			return ProfileTest{}, errs.E(errs.Unavailable, "the IP is no longer watched", nil)
-		}
+	for _, s := range secs {
+		tr, sec, attack := s.Traffic, s.At, s.Above // attack: what the IP's own thresholds found above
+		res.Seconds++
 		cls := classes(tr)
-		var attack []netguard.Vector // what the IP's own thresholds found above
-		for v, r := range cls {
-			if lim, ok := w.det.Threshold(ip, v); ok && above(r, lim) {
-				attack = append(attack, v)
-			}
-		}
 		// The share of its traffic each active rule drops this second: all of it for a discard,
 		// what exceeds the rate for a rate limit (ip-flood, tcp-flood).
 		share := map[netguard.Vector]float64{}
@@ -241,7 +278,7 @@ func (w *Watch) TestProfile(ctx context.Context, customer account.ID, ip netip.A
 			if _, on := active[v]; on || v == netguard.VectorFragments || !above(r, limitOf(p, v)) {
 				continue // fragments count with their protocol: their rule is not measured
 			}
-			rule, ok := edge.VectorRule(netip.PrefixFrom(ip, ip.BitLen()), v, w.svc.cfg.RateLimit)
+			rule, ok := edge.VectorRule(netip.PrefixFrom(ip, ip.BitLen()), v, rateLimit)
 			if !ok {
 				continue
 			}
@@ -271,7 +308,7 @@ func (w *Watch) TestProfile(ctx context.Context, customer account.ID, ip netip.A
 		}
 		return compareVector(a.Vector, b.Vector)
 	})
-	return res, nil
+	return res
 }
 
 func compareVector(a, b netguard.Vector) int {

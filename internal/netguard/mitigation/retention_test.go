@@ -6,13 +6,14 @@ import (
 
 	"github.com/itsgow/itsgow/internal/jobs"
 	"github.com/itsgow/itsgow/internal/netguard"
+	"github.com/itsgow/itsgow/internal/netguard/detect"
 	"github.com/itsgow/itsgow/internal/netguard/mitigation"
 	"github.com/itsgow/itsgow/internal/store"
 	"github.com/itsgow/itsgow/internal/store/storetest"
 )
 
-// The retention job keeps attack reports one year after they ended and traffic points two
-// weeks (policy), to the second: what is exactly at the limit stays, one second older goes.
+// The retention job keeps attack reports one year after they ended, and traffic points and the
+// per-class seconds of attacks two weeks (policy), to the second: what is exactly at the limit stays, one second older goes.
 // An attack still going on is never pruned.
 func TestPruneAtTheRetentionEdges(t *testing.T) {
 	t.Parallel()
@@ -50,8 +51,21 @@ func TestPruneAtTheRetentionEdges(t *testing.T) {
 		if err := db.Netguard().InsertTraffic(e.ctx, pts); err != nil {
 			t.Fatal(err)
 		}
+		// The per-class seconds of attacks (profile tests) go with the points.
+		var secs []mitigation.AttackSecond
+		for _, at := range []time.Time{now.Add(-weeks - time.Second), now.Add(-weeks), now.Add(-weeks + time.Second)} {
+			secs = append(secs, mitigation.AttackSecond{IP: target, At: at, Traffic: detect.Traffic{Total: detect.Rate{PPS: 1, BPS: 8000, FPS: 1},
+				Classes: map[netguard.Vector]detect.Rate{netguard.VectorUDPFlood: {PPS: 1, BPS: 8000, FPS: 1}}}, Above: []netguard.Vector{netguard.VectorUDPFlood}})
+		}
+		if err := db.Netguard().InsertAttackSeconds(e.ctx, secs); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.svc.HandlePrune(e.ctx, jobs.Job{Kind: mitigation.JobPrune}); err != nil {
 			t.Fatal(err)
+		}
+		if got, err := db.Netguard().AttackSeconds(e.ctx, target, now.Add(-3*weeks), now); err != nil || len(got) != 2 ||
+			!got[0].At.Equal(now.Add(-weeks)) || got[0].Traffic.Classes[netguard.VectorUDPFlood].BPS != 8000 || got[1].Above[0] != netguard.VectorUDPFlood {
+			t.Errorf("attack seconds after the prune: %+v %v", got, err)
 		}
 		for name, id := range ids {
 			_, err := db.Netguard().GetAttack(e.ctx, id)
@@ -75,6 +89,9 @@ func TestPruneAtTheRetentionEdges(t *testing.T) {
 		}
 		if got, _ := db.Netguard().TrafficPoints(e.ctx, target, netguard.Scale10s, now.Add(-3*weeks), now); len(got) != 1 {
 			t.Errorf("10s points a second later: %+v", got)
+		}
+		if got, _ := db.Netguard().AttackSeconds(e.ctx, target, now.Add(-3*weeks), now); len(got) != 1 || !got[0].At.Equal(now.Add(-weeks+time.Second)) {
+			t.Errorf("attack seconds a second later: %+v", got)
 		}
 		if _, err := db.Netguard().GetAttack(e.ctx, ids["at"]); err == nil {
 			t.Errorf("the attack that ended exactly a year ago is kept a second later")

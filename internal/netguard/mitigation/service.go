@@ -203,6 +203,13 @@ type Store interface {
 	// PruneTraffic deletes points before; PruneAttacks deletes reports that ended before.
 	PruneTraffic(ctx context.Context, before time.Time) (int, error)
 	PruneAttacks(ctx context.Context, endedBefore time.Time) (int, error)
+	// InsertAttackSeconds stores a batch of per-class seconds in one transaction, replacing a
+	// second already stored for the same IP and time.
+	InsertAttackSeconds(ctx context.Context, secs []AttackSecond) error
+	// AttackSeconds lists the stored seconds of ip with At in [from, to), oldest first.
+	AttackSeconds(ctx context.Context, ip netip.Addr, from, to time.Time) ([]AttackSecond, error)
+	// PruneAttackSeconds deletes the seconds before.
+	PruneAttackSeconds(ctx context.Context, before time.Time) (int, error)
 }
 
 // Deps are the service's collaborators.

@@ -38,6 +38,8 @@ type Watch struct {
 	lastRefresh time.Time
 	lastFilters time.Time
 	lastEvents  int
+	history     recorder       // the attacks whose per-class seconds are recorded
+	unwritten   []AttackSecond // seconds a failed write left, written again at the next Tick
 }
 
 // WatchConfig tunes a Watch.
@@ -70,7 +72,8 @@ func NewWatch(s *Service, det *detect.Detector, series *Series, cfg WatchConfig)
 	}
 	return &Watch{svc: s, det: det, series: series, clock: s.deps.Clock, refresh: cfg.Refresh, every: cfg.Every,
 		infra: slices.Clone(cfg.Infrastructure), infraP: cfg.InfrastructureProfile, profiles: cfg.Profiles,
-		log: s.deps.Logger.With(logkey.Component, "netguard/watch"), tracked: map[netip.Addr]string{}}
+		log: s.deps.Logger.With(logkey.Component, "netguard/watch"), tracked: map[netip.Addr]string{},
+		history: recorder{open: map[netip.Addr]*recording{}}}
 }
 
 // Add counts one flow record (the collector's sink). It is safe for concurrent use and
@@ -139,6 +142,10 @@ func (w *Watch) Tick(ctx context.Context) error {
 		}
 	}
 	w.lastEvents = len(events)
+	w.history.observe(events, now)
+	if err := w.writeHistory(ctx, now); err != nil {
+		list = append(list, fmt.Errorf("write attack seconds: %w", err))
+	}
 	if pts := w.series.Flush(now); len(pts) > 0 {
 		for len(pts) > 0 {
 			n := min(len(pts), 500)
@@ -150,6 +157,26 @@ func (w *Watch) Tick(ctx context.Context) error {
 		}
 	}
 	return errors.Join(list...)
+}
+
+// maxUnwritten bounds the seconds kept for the next Tick when the store refuses them (an hour
+// of 100 IPs under attack; older ones are dropped first).
+const maxUnwritten = 360_000
+
+// writeHistory writes the settled seconds of the attacks' recordings in one transaction.
+func (w *Watch) writeHistory(ctx context.Context, now time.Time) error {
+	w.unwritten = append(w.unwritten, w.history.seconds(w.det, now)...)
+	if len(w.unwritten) == 0 {
+		return nil
+	}
+	if err := w.svc.deps.Store.InsertAttackSeconds(ctx, w.unwritten); err != nil {
+		if n := len(w.unwritten) - maxUnwritten; n > 0 {
+			w.unwritten = slices.Delete(w.unwritten, 0, n)
+		}
+		return err
+	}
+	w.unwritten = w.unwritten[:0]
+	return nil
 }
 
 func (w *Watch) refreshIPs(ctx context.Context) error {

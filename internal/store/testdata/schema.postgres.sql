@@ -302,6 +302,13 @@ column maintenances.ends_at: timestamp with time zone NO
 column maintenances.id: bigint NO 
 column maintenances.starts_at: timestamp with time zone NO 
 column maintenances.title: text NO 
+column netguard_attack_seconds.above: text NO 
+column netguard_attack_seconds.at: timestamp with time zone NO 
+column netguard_attack_seconds.classes: text NO 
+column netguard_attack_seconds.ip: text NO 
+column netguard_attack_seconds.total_bps: bigint NO 
+column netguard_attack_seconds.total_fps: bigint NO 
+column netguard_attack_seconds.total_pps: bigint NO 
 column netguard_attacks.customer_id: bigint YES 
 column netguard_attacks.ended_at: timestamp with time zone YES 
 column netguard_attacks.id: bigint NO 
@@ -593,6 +600,7 @@ constraint maintenance_servers.maintenance_servers_maintenance_id_fkey: FOREIGN 
 constraint maintenance_servers.maintenance_servers_pkey: PRIMARY KEY (maintenance_id, server_id)
 constraint maintenance_servers.maintenance_servers_server_id_fkey: FOREIGN KEY (server_id) REFERENCES servers(id)
 constraint maintenances.maintenances_pkey: PRIMARY KEY (id)
+constraint netguard_attack_seconds.netguard_attack_seconds_pkey: PRIMARY KEY (ip, at)
 constraint netguard_attacks.netguard_attacks_pkey: PRIMARY KEY (id)
 constraint netguard_ips.netguard_ips_level_check: CHECK (((level >= 0) AND (level <= 3)))
 constraint netguard_ips.netguard_ips_pkey: PRIMARY KEY (ip)
@@ -718,6 +726,8 @@ index maintenance_servers.maintenance_servers_pkey: CREATE UNIQUE INDEX maintena
 index maintenance_servers.maintenance_servers_server: CREATE INDEX maintenance_servers_server ON maintenance_servers USING btree (server_id)
 index maintenances.maintenances_pkey: CREATE UNIQUE INDEX maintenances_pkey ON maintenances USING btree (id)
 index maintenances.maintenances_time: CREATE INDEX maintenances_time ON maintenances USING btree (ends_at, starts_at)
+index netguard_attack_seconds.netguard_attack_seconds_at: CREATE INDEX netguard_attack_seconds_at ON netguard_attack_seconds USING btree (at)
+index netguard_attack_seconds.netguard_attack_seconds_pkey: CREATE UNIQUE INDEX netguard_attack_seconds_pkey ON netguard_attack_seconds USING btree (ip, at)
 index netguard_attacks.netguard_attacks_ended: CREATE INDEX netguard_attacks_ended ON netguard_attacks USING btree (ended_at)
 index netguard_attacks.netguard_attacks_ip: CREATE INDEX netguard_attacks_ip ON netguard_attacks USING btree (ip, id)
 index netguard_attacks.netguard_attacks_open: CREATE INDEX netguard_attacks_open ON netguard_attacks USING btree (id) WHERE (ended_at IS NULL)

@@ -25,6 +25,7 @@ index machines_pick: CREATE INDEX machines_pick ON machines (state, profile, dat
 index machines_server: CREATE UNIQUE INDEX machines_server ON machines (server_id)
 index maintenance_servers_server: CREATE INDEX maintenance_servers_server ON maintenance_servers (server_id)
 index maintenances_time: CREATE INDEX maintenances_time ON maintenances (ends_at, starts_at)
+index netguard_attack_seconds_at: CREATE INDEX netguard_attack_seconds_at ON netguard_attack_seconds (at)
 index netguard_attacks_ended: CREATE INDEX netguard_attacks_ended ON netguard_attacks (ended_at)
 index netguard_attacks_ip: CREATE INDEX netguard_attacks_ip ON netguard_attacks (ip, id)
 index netguard_attacks_open: CREATE INDEX netguard_attacks_open ON netguard_attacks (id) WHERE ended_at IS NULL
@@ -412,6 +413,16 @@ table maintenances: CREATE TABLE maintenances (
     created_by TEXT NOT NULL,
     created_at TEXT NOT NULL,
     cancelled_at TEXT
+)
+table netguard_attack_seconds: CREATE TABLE netguard_attack_seconds (
+    ip TEXT NOT NULL,
+    at TEXT NOT NULL,
+    total_pps INTEGER NOT NULL,
+    total_bps INTEGER NOT NULL,
+    total_fps INTEGER NOT NULL,
+    classes TEXT NOT NULL,
+    above TEXT NOT NULL,
+    PRIMARY KEY (ip, at)
 )
 table netguard_attacks: CREATE TABLE netguard_attacks (
     id INTEGER PRIMARY KEY,
