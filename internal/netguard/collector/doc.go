@@ -5,7 +5,8 @@
 // time, read from a clock.Clock once per batch of datagrams; a BatchSink gets the records of a
 // batch of datagrams in one call.
 //
-// Receiving is batched (recvmmsg through golang.org/x/net ReadBatch), the socket buffer is set
+// Receiving is batched (recvmmsg, called raw from the netpoller's read callback into headers,
+// buffers and sender addresses each goroutine sets up once), the socket buffer is set
 // explicitly (and reported when the kernel caps it), and each listen address gets several
 // sockets bound with SO_REUSEPORT, each read by its own goroutine with its own decoder, so the
 // hot path takes no lock shared between goroutines. Counters (datagrams, flows by format,
@@ -16,8 +17,8 @@
 // records' durations, with a warning when it makes the reaction target impossible.
 //
 // It is an adapter: it imports internal/netguard, its netflow and sflow codecs, internal/clock,
-// internal/logkey, the Prometheus client, golang.org/x/net, golang.org/x/sys and the standard
-// library, and no other adapter. Only cmd/itsgow (through internal/app) builds it.
+// internal/logkey, the Prometheus client, golang.org/x/sys and the standard library, and no
+// other adapter (its benchdriver also uses golang.org/x/net to send). Only cmd/itsgow (through internal/app) builds it.
 //
 // Concurrency: New is inert; Listen binds the sockets; Run starts one goroutine per socket and
 // blocks until its context ends; Close releases the sockets. Exporters, Stats and Addrs are safe
