@@ -19,10 +19,11 @@ itsgow ip mitigation IP
 itsgow ip mitigation set IP --permanent[=true|false]
 itsgow ip attacks IP [ATTACK-ID]
 itsgow ip stats IP [--scale 10s|1m|5m] [--from RFC3339] [--to RFC3339]
+itsgow ip profile-test IP --profile NAME [--from RFC3339 --to RFC3339 | --attack ID]
 add --json to print the API's JSON`
 
-// cmdNetguard is `itsgow ips` and `itsgow ip mitigation|attacks|stats IP` (CGU art. 9) over
-// the API.
+// cmdNetguard is `itsgow ips` and `itsgow ip mitigation|attacks|stats|profile-test IP` (CGU
+// art. 9) over the API.
 func cmdNetguard(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) error {
 	rest, jsonOut := jsonFlag(args)
 	if rest[0] == "ip" && (len(rest) < 3 || rest[1] == "help") {
@@ -94,8 +95,96 @@ func cmdNetguard(ctx context.Context, args []string, stdout, stderr io.Writer, e
 			return printJSON(stdout, raw)
 		}
 		return printStats(stdout, raw)
+	case "profile-test":
+		return profileTest(ctx, c, ip, args[1:], stdout, stderr, jsonOut)
 	}
 	return usageError{"usage:\n" + ipUsage}
+}
+
+// profileTest is `itsgow ip profile-test IP --profile NAME [--from --to | --attack ID]`: what
+// a protection profile would have dropped of the IP's attack and legitimate traffic (Art. 9
+// Pro), over the last minute by default.
+func profileTest(ctx context.Context, c *apiClient, ip string, args []string, stdout, stderr io.Writer, jsonOut bool) error {
+	const usage = "ip profile-test IP --profile NAME [--from RFC3339 --to RFC3339 | --attack ID]"
+	fs := flag.NewFlagSet("ip profile-test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profile := fs.String("profile", "", "the profile to test (see the IP's profiles)")
+	from := fs.String("from", "", "start, RFC 3339 (default: a minute ago, or the attack's start minus 60 s)")
+	to := fs.String("to", "", "end, RFC 3339 (default: now, or the attack's end)")
+	attack := fs.Int64("attack", 0, "test on this attack: from 60 s before its start to its end")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *profile == "" || fs.NArg() > 0 {
+		return usageError{usage}
+	}
+	body := map[string]any{"profile": *profile}
+	for name, v := range map[string]string{"from": *from, "to": *to} {
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return usageError{fmt.Sprintf("--%s %q is not an RFC 3339 time (2026-11-25T09:00:00Z)", name, v)}
+		}
+		body[name] = t.UTC()
+	}
+	if *attack < 0 {
+		return usageError{"--attack is an attack id (itsgow ip attacks IP)"}
+	}
+	if *attack > 0 {
+		body["attackId"] = *attack
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, "POST", "/ips/"+ip+"/mitigation/profile-tests", body, &raw); err != nil {
+		return err
+	}
+	if jsonOut {
+		return printJSON(stdout, raw)
+	}
+	return printProfileTest(stdout, raw)
+}
+
+func printProfileTest(w io.Writer, raw json.RawMessage) error {
+	var res struct {
+		Profile                string    `json:"profile"`
+		From                   time.Time `json:"from"`
+		To                     time.Time `json:"to"`
+		Seconds                int       `json:"seconds"`
+		LegitimateDroppedRatio float64   `json:"legitimateDroppedRatio"`
+		AttackDroppedRatio     float64   `json:"attackDroppedRatio"`
+		AttackPackets          uint64    `json:"attackPackets"`
+		LegitimatePackets      uint64    `json:"legitimatePackets"`
+		ByRule                 []struct {
+			Vector            string    `json:"vector"`
+			Rule              string    `json:"rule"`
+			Since             time.Time `json:"since"`
+			AttackDropped     uint64    `json:"attackDroppedPackets"`
+			LegitimateDropped uint64    `json:"legitimateDroppedPackets"`
+		} `json:"byRule"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "profile\t%s\n", res.Profile)
+	fmt.Fprintf(tw, "range\t%s - %s (%d seconds with history)\n", res.From.UTC().Format(time.RFC3339), res.To.UTC().Format(time.RFC3339), res.Seconds)
+	fmt.Fprintf(tw, "attack dropped\t%.1f %% of %d packets\n", res.AttackDroppedRatio*100, res.AttackPackets)
+	fmt.Fprintf(tw, "legitimate dropped\t%.1f %% of %d packets\n", res.LegitimateDroppedRatio*100, res.LegitimatePackets)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if len(res.ByRule) == 0 {
+		_, err := fmt.Fprintln(w, "no rule would have applied")
+		return err
+	}
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VECTOR\tSINCE\tATTACK DROPPED\tLEGITIMATE DROPPED\tRULE")
+	for _, r := range res.ByRule {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", r.Vector, r.Since.UTC().Format(time.RFC3339), r.AttackDropped, r.LegitimateDropped, r.Rule)
+	}
+	return tw.Flush()
 }
 
 func cliIP(s string) (string, error) {

@@ -129,6 +129,26 @@ func TestDemoFlowgenAttackIsMitigated(t *testing.T) {
 	if out, code := cli(t, base, token, "ip", "stats", "198.18.0.10", "--scale", "1m"); code != 0 || !strings.Contains(out, "IN BPS") {
 		t.Errorf("ip stats: %d %s", code, out)
 	}
+	// Profile tests (the demo IP has the pro-use option): the last minute, live, and the attack
+	// by its id (it began less than a minute ago: live too).
+	out, code := cli(t, base, token, "ip", "profile-test", "198.18.0.10", "--profile", "strict")
+	if code != 0 || !strings.Contains(out, "attack dropped") || !strings.Contains(out, "udp-flood") || !strings.Contains(out, "then discard") {
+		t.Errorf("ip profile-test: %d %s", code, out)
+	}
+	if out, code := cli(t, base, token, "ip", "attacks", "198.18.0.10", "1"); code != 0 || !strings.Contains(out, "attack") {
+		t.Errorf("ip attacks IP 1: %d %s", code, out)
+	}
+	out, code = cli(t, base, token, "ip", "profile-test", "198.18.0.10", "--profile", "strict", "--attack", "1")
+	if code != 0 || !strings.Contains(out, "seconds with history") || !strings.Contains(out, "VECTOR") {
+		t.Errorf("ip profile-test --attack: %d %s", code, out)
+	}
+	if out, code := cli(t, base, token, "ip", "profile-test", "198.18.0.10", "--profile", "strict",
+		"--from", "2026-01-01T00:00:00Z", "--to", "2026-01-01T01:00:00Z"); code != 1 || !strings.Contains(out, "only around attacks") {
+		t.Errorf("ip profile-test without history: %d %s", code, out)
+	}
+	if out, code := cli(t, base, token, "ip", "profile-test", "198.18.0.10", "--from", "yesterday"); code != 2 {
+		t.Errorf("ip profile-test with bad flags: %d %s", code, out)
+	}
 	if out, code := cli(t, base, token, "ip", "mitigation", "nope"); code != 2 {
 		t.Errorf("bad IP: %d %s", code, out)
 	}

@@ -53,6 +53,7 @@ Client (ITSGOW_URL, ITSGOW_TOKEN):
   itsgow contract keep ID                withdraw a termination at the end of the term
   itsgow servers | server show|reboot|rescue|task ID | server console ID [--show|--close] | server reinstall ID --image NAME --yes [--ssh-key K] [--hostname H]
   itsgow ips | ip mitigation|attacks|stats IP | ip mitigation set IP --permanent[=false]   DDoS mitigation (art. 9)
+  itsgow ip profile-test IP --profile NAME [--from RFC3339 --to RFC3339 | --attack ID]   what a profile would have dropped (art. 9 pro)
   add --json to print the API's JSON
 `
 

@@ -31,7 +31,8 @@ type NetguardDeps struct {
 	// processes running the collector role published (a *mitigation.NoReportError when none is
 	// recent); nil: not known.
 	Exporters func(ctx context.Context) ([]mitigation.Exporter, error)
-	// ProfileTest measures a profile on the detector of this process; nil without the collector.
+	// ProfileTest measures a profile on an IP's stored per-class history and, where this process
+	// runs the detector, its last minute (Watch.TestProfile); nil: not offered.
 	ProfileTest func(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (mitigation.ProfileTest, error)
 }
 
@@ -222,8 +223,32 @@ func (d ngIPData) ProfileLabel(p *page, name string) string {
 type ngProfileTest struct {
 	Profile            string
 	From, To           time.Time
+	Seconds            int    // seconds measured (0: not said)
 	Attack, Legitimate string // percentages dropped
 	Rules              []ngProfileTestRule
+}
+
+func ngProfileTestOf(label string, res mitigation.ProfileTest) *ngProfileTest {
+	t := &ngProfileTest{Profile: label, From: res.From, To: res.To, Seconds: res.Seconds,
+		Attack: percent(res.AttackDroppedRatio), Legitimate: percent(res.LegitimateDroppedRatio)}
+	for _, rule := range res.ByRule {
+		t.Rules = append(t.Rules, ngProfileTestRule{Rule: rule.Rule, Since: rule.Since,
+			Attack: strconv.FormatUint(rule.AttackDropped, 10), Legitimate: strconv.FormatUint(rule.LegitimateDropped, 10)})
+	}
+	return t
+}
+
+// ngTestTime reads a time of the profile-test form: RFC 3339 (empty: zero).
+func ngTestTime(r *http.Request, field string) (time.Time, *errs.FieldError) {
+	v := strings.TrimSpace(r.PostForm.Get(field))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, &errs.FieldError{Field: field, Message: "must be a time such as 2026-11-25T09:00:00Z (RFC 3339)"}
+	}
+	return t, nil
 }
 
 type ngProfileTestRule struct {
@@ -234,17 +259,43 @@ type ngProfileTestRule struct {
 
 func percent(r float64) string { return strconv.FormatFloat(r*100, 'f', 1, 64) + " %" }
 
+// ngProfileTest runs a profile test: over the last minute from the IP page, over the from/to of
+// the form from an attack's page (its hidden attack field), and shows the result on that page.
 func (u *ui) ngProfileTest(w http.ResponseWriter, r *http.Request) error {
 	ip, err := mitigation.ParseIP(r.PathValue("ip"))
 	if err != nil {
 		return errNotFound
 	}
-	test := u.deps.Netguard.ProfileTest
-	if test == nil {
-		return u.ngShowError(w, r, ip, errs.E(errs.Unavailable, "profile tests run where the collector runs", nil))
+	var attackID int64
+	if v := r.PostForm.Get("attack"); v != "" {
+		if attackID, err = strconv.ParseInt(v, 10, 64); err != nil || attackID <= 0 {
+			return errNotFound
+		}
 	}
 	profile := r.PostForm.Get("profile")
-	res, err := test(r.Context(), customerID(r), ip, profile, time.Time{}, time.Time{})
+	test := u.deps.Netguard.ProfileTest
+	var res mitigation.ProfileTest
+	if test == nil {
+		err = errs.E(errs.Unavailable, "profile tests are not available in this process", nil)
+	} else {
+		var fields []errs.FieldError
+		from, ferr := ngTestTime(r, "from")
+		if ferr != nil {
+			fields = append(fields, *ferr)
+		}
+		to, terr := ngTestTime(r, "to")
+		if terr != nil {
+			fields = append(fields, *terr)
+		}
+		if len(fields) > 0 {
+			err = errs.Fields(fields...)
+		} else {
+			res, err = test(r.Context(), customerID(r), ip, profile, from, to)
+		}
+	}
+	if attackID != 0 {
+		return u.ngAttackTest(w, r, ip, attackID, profile, res, err)
+	}
 	if err != nil {
 		return u.ngShowError(w, r, ip, err)
 	}
@@ -253,14 +304,33 @@ func (u *ui) ngProfileTest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d.Test = &ngProfileTest{Profile: d.ProfileLabel(p, res.Profile), From: res.From, To: res.To,
-		Attack: percent(res.AttackDroppedRatio), Legitimate: percent(res.LegitimateDroppedRatio)}
-	for _, rule := range res.ByRule {
-		d.Test.Rules = append(d.Test.Rules, ngProfileTestRule{Rule: rule.Rule, Since: rule.Since,
-			Attack: strconv.FormatUint(rule.AttackDropped, 10), Legitimate: strconv.FormatUint(rule.LegitimateDropped, 10)})
-	}
+	d.Test = ngProfileTestOf(d.ProfileLabel(p, res.Profile), res)
 	p.Data = d
 	u.render(w, r, http.StatusOK, "netguard_ip", p)
+	return nil
+}
+
+// ngAttackTest shows an attack's page with the result of a profile test on it, or with the
+// form's errors (the times as typed).
+func (u *ui) ngAttackTest(w http.ResponseWriter, r *http.Request, ip netip.Addr, id int64, profile string, res mitigation.ProfileTest, terr error) error {
+	if k := errs.KindOf(terr); terr != nil && (k == errs.Internal || k == errs.NotFound) {
+		return terr
+	}
+	p := u.newPage(r, "ips", nil)
+	d, err := u.ngAttackData(r, ip, id)
+	if err != nil {
+		return err
+	}
+	d.TestProfile, d.TestFrom, d.TestTo = profile, r.PostForm.Get("from"), r.PostForm.Get("to")
+	status := http.StatusOK
+	if terr != nil {
+		u.showError(p, terr)
+		status = formStatus(terr)
+	} else {
+		d.Test = ngProfileTestOf(d.ProfileLabel(p, res.Profile), res)
+	}
+	p.Data = d
+	u.render(w, r, status, "netguard_attack", p)
 	return nil
 }
 
@@ -394,6 +464,19 @@ func (u *ui) ngProfile(w http.ResponseWriter, r *http.Request) error {
 type ngAttackData struct {
 	ngAttackRow
 	Sources []ngSource
+	// CanTest offers the profile test on the attack (pro use, or staff); Profiles are those
+	// offered, TestProfile the one selected, TestFrom and TestTo the range (RFC 3339, prefilled
+	// with the attack's: 60 s before its start to its end).
+	CanTest                       bool
+	Profiles                      []string
+	TestProfile, TestFrom, TestTo string
+	// Test is the result of a profile test, when one was run.
+	Test *ngProfileTest
+}
+
+// ProfileLabel is the name of a profile in the page's language.
+func (d ngAttackData) ProfileLabel(p *page, name string) string {
+	return ngIPData{}.ProfileLabel(p, name)
 }
 
 type ngSource struct {
@@ -410,18 +493,38 @@ func (u *ui) ngAttackPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := u.ng().Attack(r.Context(), customerID(r), ip, id)
+	p := u.newPage(r, "ips", nil)
+	d, err := u.ngAttackData(r, ip, id)
 	if err != nil {
 		return err
-	}
-	p := u.newPage(r, "ips", nil)
-	d := ngAttackData{ngAttackRow: ngAttackRowOf(a, u.ng().Now())}
-	for _, s := range a.TopSources {
-		d.Sources = append(d.Sources, ngSource{IP: s.Addr.String(), Packets: strconv.FormatUint(s.Packets, 10)})
 	}
 	p.Data = d
 	u.render(w, r, http.StatusOK, "netguard_attack", p)
 	return nil
+}
+
+func (u *ui) ngAttackData(r *http.Request, ip netip.Addr, id int64) (ngAttackData, error) {
+	ctx, cust := r.Context(), customerID(r)
+	a, err := u.ng().Attack(ctx, cust, ip, id)
+	if err != nil {
+		return ngAttackData{}, err
+	}
+	now := u.ng().Now()
+	d := ngAttackData{ngAttackRow: ngAttackRowOf(a, now)}
+	for _, s := range a.TopSources {
+		d.Sources = append(d.Sources, ngSource{IP: s.Addr.String(), Packets: strconv.FormatUint(s.Packets, 10)})
+	}
+	if a.IP.IsValid() && u.deps.Netguard.ProfileTest != nil {
+		v, err := u.ng().IP(ctx, cust, ip)
+		if err != nil {
+			return ngAttackData{}, err
+		}
+		d.CanTest = v.ProUse || cust == 0
+		d.Profiles, d.TestProfile = u.ng().Profiles(), v.Profile
+		from, to := mitigation.AttackTestRange(a, now)
+		d.TestFrom, d.TestTo = from.Format(time.RFC3339), to.Format(time.RFC3339)
+	}
+	return d, nil
 }
 
 type ngStaffData struct {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +155,68 @@ func TestNetguardStaffRulePages(t *testing.T) {
 	approved.has(t, "The staff rule is approved", "<code>flow4 dst 198.18.1.0/24 proto 17 sport 123</code>")
 	deleted := admin.follow(admin.post("/staff/network-rules/1/delete", url.Values{"csrf": {page.csrf(t)}}))
 	deleted.has(t, "The staff rule is deleted", "No staff rule.")
+}
+
+// An attack's page offers a profile test on it, with its range prefilled (60 s before its start
+// to its end): an hour after the attack, "gaming" lets this UDP through and "strict" drops it;
+// a range without per-class history answers why, in the customer's language.
+func TestNetguardAttackProfileTestPage(t *testing.T) {
+	t.Parallel()
+	start := clock.Real().Now().Truncate(10 * time.Second) // the cookie jar expires cookies by the real clock
+	clk := clocktest.New(start)
+	e := startApp(t, clk)
+	ctx := context.Background()
+	tick := func() {
+		t.Helper()
+		if err := e.app.NetguardTick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tick() // tracks the demo IP
+	target := netip.MustParseAddr("198.18.0.10")
+	for sec := range 10 { // 10 seconds of 60,000 UDP packets of 1,000 bytes per second
+		now := clk.Now()
+		e.app.Netguard.Watch.AddBatch([]netguard.Flow{{Src: netip.MustParseAddr("203.0.113.9"), Dst: target,
+			Proto: netguard.ProtoUDP, SrcPort: 40000 + uint16(sec), DstPort: 80, Packets: 60_000, Bytes: 60_000_000,
+			Start: now, End: now}}, now)
+		clk.Advance(time.Second)
+		tick()
+	}
+	for range 120 { // the detector ends the attack after its quiet period
+		clk.Advance(10 * time.Second)
+		tick()
+	}
+	clk.Advance(time.Hour)
+	atks, err := e.app.Netguard.Service.Attacks(ctx, 0, target, 0, 10)
+	if err != nil || len(atks) != 1 || atks[0].Ongoing() {
+		t.Fatalf("attacks: %+v %v", atks, err)
+	}
+	atk := atks[0]
+	cust := e.client(t)
+	cust.login(e.creds.Customer.Email, e.creds.Customer.Password)
+	path := "/ips/198.18.0.10/attacks/" + strconv.FormatInt(atk.ID, 10)
+	pg := cust.get(path)
+	pg.is(t, http.StatusOK)
+	from, to := atk.StartedAt.Add(-time.Minute).UTC().Format(time.RFC3339), atk.EndedAt.UTC().Format(time.RFC3339)
+	pg.has(t, `id="attack-profile-test"`, `name="from" value="`+from+`"`, `name="to" value="`+to+`"`)
+	form := func(profile, from, to string) url.Values {
+		return url.Values{"csrf": {pg.csrf(t)}, "attack": {strconv.FormatInt(atk.ID, 10)}, "profile": {profile}, "from": {from}, "to": {to}}
+	}
+	gaming := cust.post("/ips/198.18.0.10/mitigation/profile-test", form("gaming", from, to))
+	gaming.is(t, http.StatusOK)
+	gaming.has(t, `id="attack-profile-test"`, `id="profile-test-result"`, "0.0 % du trafic d&#39;attaque", "70 secondes de trafic mesurées.",
+		"Il n&#39;aurait appliqué aucune règle.", `<option value="gaming" selected>`)
+	strict := cust.post("/ips/198.18.0.10/mitigation/profile-test", form("strict", from, to))
+	strict.is(t, http.StatusOK)
+	strict.has(t, "<code>flow4 dst 198.18.0.10/32 proto 17 then discard prio 70 from mitigation 198.18.0.10 level 1 (udp-flood)</code>",
+		"90.0 % du trafic d&#39;attaque")
+	// Before the attack: nothing was kept.
+	early := atk.StartedAt.Add(-2 * time.Hour).UTC()
+	none := cust.post("/ips/198.18.0.10/mitigation/profile-test", form("gaming", early.Format(time.RFC3339), early.Add(time.Hour).Format(time.RFC3339)))
+	none.is(t, http.StatusUnprocessableEntity)
+	none.has(t, `id="attack-profile-test"`, "aucun trafic par classe n&#39;est conservé pour cette période", "rien n&#39;est perdu",
+		`value="`+early.Format(time.RFC3339)+`"`)
+	bad := cust.post("/ips/198.18.0.10/mitigation/profile-test", form("gaming", "yesterday", to))
+	bad.is(t, http.StatusUnprocessableEntity)
+	bad.has(t, "doit être une heure comme 2026-11-25T09:00:00Z")
 }

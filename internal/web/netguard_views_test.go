@@ -60,6 +60,13 @@ func netguardFixtures() []fixture {
 	u := &ui{}
 	views := ngFixtureViews()
 	atk := ngFixtureAttack()
+	attackData := func() ngAttackData {
+		from, to := mitigation.AttackTestRange(atk, fixedTime)
+		return ngAttackData{ngAttackRow: ngAttackRowOf(atk, fixedTime),
+			Sources: []ngSource{{IP: "203.0.113.7", Packets: "9000000"}, {IP: "2001:db8:bad::1", Packets: "120"}},
+			CanTest: true, Profiles: []string{"default", "gaming", "strict", "web"}, TestProfile: "default",
+			TestFrom: from.Format(time.RFC3339), TestTo: to.Format(time.RFC3339)}
+	}
 	ongoing := atk
 	ongoing.ID, ongoing.EndedAt = 13, time.Time{}
 	carpet := netguard.Attack{ID: 14, Prefix: netip.MustParsePrefix("198.18.1.0/24"), Profile: "carpet", StartedAt: fixedTime.Add(-time.Hour),
@@ -132,10 +139,21 @@ func netguardFixtures() []fixture {
 			return as(cust, "ips", "/ips/198.18.0.11?scale=1m", d)
 		}, nil},
 		fixture{"netguard_attack", "netguard_attack", func() *page {
-			d := ngAttackData{ngAttackRow: ngAttackRowOf(atk, fixedTime),
-				Sources: []ngSource{{IP: "203.0.113.7", Packets: "9000000"}, {IP: "2001:db8:bad::1", Packets: "120"}}}
+			return as(cust, "ips", "/ips/198.18.0.10/attacks/12", attackData())
+		}, nil},
+		fixture{"netguard_attack-test", "netguard_attack", func() *page {
+			d := attackData()
+			d.TestProfile = "gaming"
+			d.Test = &ngProfileTest{Profile: "online gaming", From: atk.StartedAt.Add(-time.Minute), To: atk.EndedAt, Seconds: 2460,
+				Attack: "99.9 %", Legitimate: "0.0 %", Rules: []ngProfileTestRule{{Rule: "flow4 dst 198.18.0.10/32 proto 17 sport 123 then discard",
+					Since: atk.StartedAt.Add(time.Second), Attack: "8991000", Legitimate: "0"}}}
 			return as(cust, "ips", "/ips/198.18.0.10/attacks/12", d)
 		}, nil},
+		fixture{"netguard_attack-no-history", "netguard_attack", func() *page {
+			d := attackData()
+			d.TestFrom, d.TestTo = "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z"
+			return as(cust, "ips", "/ips/198.18.0.10/attacks/12", d)
+		}, errs.Fields(errs.FieldError{Field: "from", Message: mitigation.ErrNoHistory})},
 		fixture{"netguard_staff", "netguard_staff", func() *page {
 			p := as(staff, "network", "/staff/network", staffData("en"))
 			p.Flash = "netguard.flash.forced"

@@ -2,7 +2,6 @@ package mitigation
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"slices"
 	"time"
@@ -150,7 +149,7 @@ func classes(tr detect.Traffic) map[netguard.Vector]detect.Rate {
 
 // MaxProfileTestRange is the longest range a profile test reads: an attack's recording (the
 // pre-roll and HistoryCap) fits in it.
-const MaxProfileTestRange = 24 * time.Hour
+const MaxProfileTestRange = 24 * time.Hour // the field error says "24 hours"
 
 // ErrNoHistory is the message of the field error on from when a range holds no second of
 // per-class traffic (the web interface translates it).
@@ -192,7 +191,7 @@ func (w *Watch) TestProfile(ctx context.Context, customer account.ID, ip netip.A
 	case !to.After(from) || to.After(now):
 		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "to", Message: "after from, and not in the future"})
 	case to.Sub(from) > MaxProfileTestRange:
-		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "to", Message: fmt.Sprintf("at most %s after from", MaxProfileTestRange)})
+		return ProfileTest{}, errs.Fields(errs.FieldError{Field: "to", Message: "at most 24 hours after from"})
 	}
 	_, live := w.det.Profile(ip) // this process watches the IP: the last minute is live
 	storedTo := to
