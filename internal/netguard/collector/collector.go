@@ -32,6 +32,15 @@ type BatchSink interface {
 	AddBatch(flows []netguard.Flow, now time.Time)
 }
 
+// LaneSink is a BatchSink that also takes the index of the goroutine handing the records over
+// (the detector does, keeping the counts nearly every record writes apart per goroutine, so that
+// they do not travel between the processors' caches). The collector then calls AddBatchLane
+// with each socket's own lane instead of AddBatch.
+type LaneSink interface {
+	BatchSink
+	AddBatchLane(lane int, flows []netguard.Flow, now time.Time)
+}
+
 // Deps are the collector's collaborators.
 type Deps struct {
 	Logger *slog.Logger
@@ -112,7 +121,7 @@ func (c *Collector) Listen(ctx context.Context) error {
 			all = append(all, ss...)
 			c.sockets[kind] = append(c.sockets[kind], ss...)
 			for _, s := range ss {
-				workers = append(workers, newWorker(c, kind, s))
+				workers = append(workers, newWorker(c, kind, s, len(workers)))
 			}
 			c.report(kind, ss)
 		}

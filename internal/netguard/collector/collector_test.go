@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,4 +111,72 @@ func total(fs []netguard.Flow) uint64 {
 		n += f.Packets
 	}
 	return n
+}
+
+// laneRecorder is a LaneSink noting the lane of each batch.
+type laneRecorder struct {
+	recorder
+	mu      sync.Mutex
+	lanes   map[int]int // lane -> records
+	batches int         // AddBatch calls, which a LaneSink must not get
+}
+
+func (r *laneRecorder) AddBatch(flows []netguard.Flow, now time.Time) {
+	r.mu.Lock()
+	r.batches++
+	r.mu.Unlock()
+}
+
+func (r *laneRecorder) AddBatchLane(lane int, flows []netguard.Flow, now time.Time) {
+	r.mu.Lock()
+	r.lanes[lane] += len(flows)
+	r.mu.Unlock()
+}
+
+// A LaneSink gets every batch with the lane of the socket that read it: a distinct lane per
+// socket (one per listen address and socket of the group), never AddBatch.
+func TestLaneSink(t *testing.T) {
+	t.Parallel()
+	rec := &laneRecorder{lanes: map[int]int{}}
+	cfg := testConfig()
+	h := start(t, cfg, rec)
+	workers := 0
+	for _, kind := range collector.Listeners() {
+		workers += len(h.c.Addrs(kind)) * cfg.SocketsPerPort
+	}
+	g, err := flowgen.NewGenerator(flowgen.ScenarioConfig{Scenario: flowgen.UDPFlood, Target: netip.MustParsePrefix("198.18.0.9/32"),
+		PPS: 5000, SamplingRate: 10, Sources: 40, Exporter: lo4, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows := g.Records(nil, t0.Add(-time.Second))
+	// From several source ports, so that SO_REUSEPORT spreads them over the group's sockets.
+	for range 8 {
+		send(t, lo4, h.addr(t, collector.ListenerNetFlow, lo4), encode(t, flowgen.EncoderConfig{Format: flowgen.NetflowV5}, flows))
+	}
+	want := 8 * len(flows)
+	total := func() int {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		n := 0
+		for _, c := range rec.lanes {
+			n += c
+		}
+		return n
+	}
+	waitFor(t, 5*time.Second, "every record", func() bool { return total() >= want })
+	time.Sleep(50 * time.Millisecond) // nothing more comes
+	if n := total(); n != want {
+		t.Errorf("%d records, want %d", n, want)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.batches != 0 {
+		t.Errorf("AddBatch called %d times on a LaneSink", rec.batches)
+	}
+	for lane := range rec.lanes {
+		if lane < 0 || lane >= workers {
+			t.Errorf("lane %d outside [0, %d)", lane, workers)
+		}
+	}
 }

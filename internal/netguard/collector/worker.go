@@ -41,6 +41,8 @@ type worker struct {
 	series [numCounters]prometheus.Counter
 
 	batchSink BatchSink       // the sink, when it takes batches
+	laneSink  LaneSink        // the sink, when it takes batches by lane
+	lane      int             // this worker's lane: its index among the collector's workers
 	pending   []netguard.Flow // records of the current batch for batchSink
 
 	now      time.Time
@@ -61,8 +63,8 @@ type worker struct {
 	lastLog   [2]time.Time // unknown exporter, read error
 }
 
-func newWorker(c *Collector, kind Listener, s *socket) *worker {
-	w := &worker{c: c, kind: kind, sock: s, exporters: map[netip.Addr]*exporterStat{}}
+func newWorker(c *Collector, kind Listener, s *socket, lane int) *worker {
+	w := &worker{c: c, kind: kind, sock: s, lane: lane, exporters: map[netip.Addr]*exporterStat{}}
 	w.batch = newBatch(c.cfg.batch, maxDatagram, 64)
 	if kind == ListenerSFlow {
 		w.sf = sflow.NewDecoder(c.cfg.sflow)
@@ -72,6 +74,7 @@ func newWorker(c *Collector, kind Listener, s *socket) *worker {
 	w.emitFn = w.emit
 	if bs, ok := c.sink.(BatchSink); ok {
 		w.batchSink = bs
+		w.laneSink, _ = bs.(LaneSink)
 		w.pending = make([]netguard.Flow, 0, maxPending)
 	}
 	w.series = c.metrics.series(kind)
@@ -219,10 +222,15 @@ func since(aSec, aNsec, bSec, bNsec int64) time.Duration {
 
 // handOver gives the pending records to the BatchSink.
 func (w *worker) handOver() {
-	if len(w.pending) > 0 {
-		w.batchSink.AddBatch(w.pending, w.now)
-		w.pending = w.pending[:0]
+	if len(w.pending) == 0 {
+		return
 	}
+	if w.laneSink != nil {
+		w.laneSink.AddBatchLane(w.lane, w.pending, w.now)
+	} else {
+		w.batchSink.AddBatch(w.pending, w.now)
+	}
+	w.pending = w.pending[:0]
 }
 
 // exporter returns the state of an allow-listed exporter, made on first sight.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -173,4 +174,28 @@ func BenchmarkAddBatch(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/flow")
 		})
 	}
+}
+
+// BenchmarkAddBatchParallel counts 1-second records in batches of 1,024 from GOMAXPROCS
+// goroutines at once, as the collector's goroutines do: what the shards' locks and the cache
+// lines both goroutines write cost on top of BenchmarkAddBatch.
+func BenchmarkAddBatchParallel(b *testing.B) {
+	const batch = 1024
+	d, ips := benchDetector(b)
+	now := t0.Add(time.Minute)
+	flows := benchFlows(ips, 1<<16, now, time.Second, 1000, false)
+	d.AddBatch(flows, now)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var seed atomic.Uint64
+	b.RunParallel(func(pb *testing.PB) {
+		lane := int(seed.Add(1))
+		i := lane * 7919 & (len(flows) - 1) &^ (batch - 1)
+		for pb.Next() {
+			d.AddBatchLane(lane, flows[i:i+batch], now)
+			i = (i + batch) & (len(flows) - 1)
+		}
+	})
+	n := float64(b.N) * batch
+	b.ReportMetric(n/b.Elapsed().Seconds(), "flows/s")
 }

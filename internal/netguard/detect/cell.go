@@ -127,9 +127,9 @@ func (sh *shard) flushAll(s *subject, cs *cellPair) {
 	}
 }
 
-// addHot counts the placed record p in the cells of subject list[j], cells[j], and reports
-// false, having changed nothing, when it must go to the rings instead.
-func (sh *shard) addHot(l *layout, list []*subject, cells []cellPair, j int32, p *placed) bool {
+// addHot counts the placed record p in the cells cs of subject sub, and reports false, having
+// changed nothing, when it must go to the rings instead.
+func (sh *shard) addHot(l *layout, sub *subject, cs *cellPair, p *placed) bool {
 	sp := &p.sp
 	if sp.pkts > math.MaxUint32 || sp.bytes > math.MaxUint32 {
 		return false
@@ -155,7 +155,6 @@ func (sh *shard) addHot(l *layout, list []*subject, cells []cellPair, j int32, p
 	default:
 		return false
 	}
-	cs := &cells[j]
 	// A cell holding a newer second refuses the record; one holding an older second, another
 	// amplification vector or counts near their limit is flushed first.
 	var roll [2]bool
@@ -192,7 +191,7 @@ func (sh *shard) addHot(l *layout, list []*subject, cells []cellPair, j int32, p
 		c := &cs[s&1]
 		if roll[t] {
 			if c.mask != 0 {
-				sh.flushCell(list[j], c, c.second(s))
+				sh.flushCell(sub, c, c.second(s))
 			}
 			if c.stamp != uint32(s) {
 				c.stamp, c.seen = uint32(s), math.MaxFloat32

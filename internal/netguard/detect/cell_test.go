@@ -285,7 +285,8 @@ func testCellsMatchReference(t *testing.T, seed uint64) {
 			ref.add(&batch[i], now)
 		}
 		if rng.IntN(2) == 0 {
-			d.AddBatch(batch, now)
+			// A lane of the prefix aggregates' cells, as a collector goroutine takes.
+			d.AddBatchLane(rng.IntN(6), batch, now)
 		} else {
 			for i := range batch {
 				d.Add(&batch[i], now)

@@ -40,7 +40,7 @@ func TestConcurrentAdd(t *testing.T) {
 			for i := range perWriter {
 				f.Dst = ips[(i*7+w)%len(ips)]
 				if batch = append(batch, f); len(batch) == cap(batch) || i == perWriter-1 {
-					d.AddBatch(batch, now)
+					d.AddBatchLane(w, batch, now)
 					batch = batch[:0]
 				}
 			}

@@ -56,6 +56,7 @@ type Detector struct {
 	betweenPasses func()
 
 	scratch sync.Pool // *batchScratch, AddBatch's working memory
+	rotor   atomic.Uint32
 
 	tickMu    sync.Mutex
 	evaluated int64 // latest second Tick judged; math.MinInt64 before the first Tick
@@ -68,11 +69,11 @@ type shard struct {
 	ip4    index4
 	ip6    map[u128]*entry
 	pfx    map[u128]*subject
-	ips    []*subject // IPs with counters
-	cells  []cellPair // their hot cells, at the same positions
-	pfxs   []*subject // prefixes with counters
-	pkeys  []u128     // their keys, at the same positions (prefix reads them without a pointer)
-	pcells []cellPair // their hot cells
+	ips    []*subject  // IPs with counters
+	cells  []cellPair  // their hot cells, at the same positions
+	pfxs   []*subject  // prefixes with counters
+	pkeys  []u128      // their keys, at the same positions (prefix reads them without a pointer)
+	pcells []laneCells // their hot cells, a pair per lane
 
 	freeRings []*ring
 	freeSubs  []*subject
@@ -85,6 +86,23 @@ type shard struct {
 	touch uint64 // AddBatch's early loads, kept so they stay
 
 	_ [64]byte // keep shards on separate cache lines
+}
+
+// numLanes is how many sets of hot cells each prefix aggregate has. The collector's goroutines
+// count in different lanes (AddBatchLane), so that the few cells of the aggregates, which
+// nearly every record writes, do not travel from one processor's cache to the other's at each
+// record; Tick adds the lanes up.
+const numLanes = 4
+
+// laneCells are the hot cells of a prefix aggregate, a pair per lane.
+type laneCells [numLanes]cellPair
+
+func newLaneCells() laneCells {
+	var lc laneCells
+	for i := range lc {
+		lc[i] = newCells()
+	}
+	return lc
 }
 
 // subject is an IP or a prefix aggregate with traffic in the window.
@@ -266,7 +284,7 @@ func (d *Detector) Add(f *netguard.Flow, now time.Time) {
 	sh := &d.shards[si]
 	sh.mu.Lock()
 	p.e = sh.lookup(p.k, p.v4)
-	d.count(sh, f, &p)
+	d.count(sh, f, &p, 0)
 	sh.mu.Unlock()
 }
 
@@ -277,14 +295,20 @@ const batchChunk = 256
 // turn. It places 256 records at a time, then loads the index slots of all their destinations,
 // then their cells, then counts them, shard by shard, so that their cache misses overlap
 // instead of following each other. It never allocates once the destinations' counters exist.
-func (d *Detector) AddBatch(flows []netguard.Flow, now time.Time) {
+func (d *Detector) AddBatch(flows []netguard.Flow, now time.Time) { d.AddBatchLane(0, flows, now) }
+
+// AddBatchLane is AddBatch counting in the prefix aggregates' cells of the given lane (taken
+// modulo the number of lanes): each of the collector's goroutines has its own, so that they do
+// not write the same cache lines. The counts are the same whatever the lane.
+func (d *Detector) AddBatchLane(lane int, flows []netguard.Flow, now time.Time) {
 	sc, _ := d.scratch.Get().(*batchScratch)
 	if sc == nil {
 		sc = new(batchScratch)
 	}
+	lane = int(uint(lane) % numLanes)
 	for len(flows) > 0 {
 		n := min(len(flows), batchChunk)
-		d.addChunk(flows[:n], now, sc)
+		d.addChunk(flows[:n], now, sc, lane)
 		flows = flows[n:]
 	}
 	d.scratch.Put(sc)
@@ -298,8 +322,9 @@ type batchScratch struct {
 	order [batchChunk]uint16
 }
 
-func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScratch) {
+func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScratch, lane int) {
 	nowNs := now.UnixNano()
+	rot := int(d.rotor.Add(7))
 	var start [numShards + 1]uint16
 	pl, shOf, order := &sc.pl, &sc.shOf, &sc.order
 	// Place the records and sort them by shard (stably: the records of one destination keep
@@ -330,7 +355,8 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 	// entries it finds; the counting pass looks them up again only when the shard's generation
 	// says an IP was tracked or untracked in between (entries may have moved).
 	var touch uint64
-	for si := range numShards {
+	for k := range numShards {
+		si := (k + rot) & (numShards - 1)
 		group := order[start[si]:start[si+1]]
 		if len(group) == 0 {
 			continue
@@ -345,7 +371,8 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 		sh.mu.Unlock()
 	}
 	var gens [numShards]uint64
-	for si := range numShards {
+	for k := range numShards {
+		si := (k + rot) & (numShards - 1)
 		group := order[start[si]:start[si+1]]
 		if len(group) == 0 {
 			continue
@@ -367,7 +394,8 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 	if d.betweenPasses != nil {
 		d.betweenPasses()
 	}
-	for si := range numShards {
+	for k := range numShards {
+		si := (k + rot) & (numShards - 1)
 		group := order[start[si]:start[si+1]]
 		if len(group) == 0 {
 			continue
@@ -415,7 +443,7 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 		}
 		sh.touch = touch
 		for _, i := range group {
-			d.count(sh, &flows[i], &pl[i])
+			d.count(sh, &flows[i], &pl[i], lane)
 		}
 		sh.mu.Unlock()
 	}
@@ -451,9 +479,9 @@ func (d *Detector) place(f *netguard.Flow, nowNs int64, p *placed) int {
 	return si
 }
 
-// count adds the placed record f to sh, whose lock the caller holds; p.e was read under that
-// lock.
-func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
+// count adds the placed record f to sh, whose lock the caller holds, counting in the prefix
+// aggregate's cells of lane; p.e was read under that lock.
+func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed, lane int) {
 	var subs [2]*subject
 	e := p.e
 	k, pk, v4 := p.k, p.pk, p.v4
@@ -487,7 +515,7 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			sh.ips = append(sh.ips, s)
 			sh.cells = append(sh.cells, newCells())
 			subs[0] = s // its first record creates its rings
-		case d.noCells || !sh.addHot(d.layout, sh.ips, sh.cells, e.act, p):
+		case d.noCells || !sh.addHot(d.layout, sh.ips[e.act], &sh.cells[e.act], p):
 			subs[0] = sh.ips[e.act]
 		}
 		if e.flags&fTop != 0 {
@@ -501,11 +529,11 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed) {
 			sh.pfx[pk] = pf
 			sh.pfxs = append(sh.pfxs, pf)
 			sh.pkeys = append(sh.pkeys, pk)
-			sh.pcells = append(sh.pcells, newCells())
+			sh.pcells = append(sh.pcells, newLaneCells())
 			pf.idx = int32(len(sh.pfxs) - 1)
 			subs[1] = pf
 		} else {
-			if d.noCells || !sh.addHot(d.layout, sh.pfxs, sh.pcells, pf.idx, p) {
+			if d.noCells || !sh.addHot(d.layout, pf, &sh.pcells[pf.idx][lane], p) {
 				subs[1] = pf
 			}
 			if pf.top != nil {

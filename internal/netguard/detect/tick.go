@@ -39,7 +39,7 @@ func (d *Detector) Tick(now time.Time) []Event {
 		sh.mu.Lock()
 		if again {
 			events = d.again(sh, sh.ips, sh.cells, &t, events)
-			events = d.again(sh, sh.pfxs, sh.pcells, &t, events)
+			events = d.againPrefixes(sh, &t, events)
 			sh.mu.Unlock()
 			continue
 		}
@@ -56,8 +56,8 @@ func (d *Detector) Tick(now time.Time) []Event {
 		}
 		for j := len(sh.pfxs) - 1; j >= 0; j-- {
 			s := sh.pfxs[j]
-			sh.settle(s, &sh.pcells[j], c)
-			events = d.judge(sh, s, &sh.pcells[j], &t, events)
+			sh.settleLanes(s, &sh.pcells[j], c)
+			events = d.judge(sh, s, &sh.pcells[j][0], &t, events)
 			if s.atk == nil && s.head <= c-window {
 				sh.dropPrefix(s)
 			}
@@ -110,6 +110,26 @@ func (d *Detector) again(sh *shard, list []*subject, cells []cellPair, t *tickRa
 		}
 	}
 	return events
+}
+
+// againPrefixes is again for the prefix aggregates of sh: few, and with their counts spread
+// over lanes, they are settled every time rather than tested for calm.
+func (d *Detector) againPrefixes(sh *shard, t *tickRange, events []Event) []Event {
+	for j, s := range sh.pfxs {
+		lc := &sh.pcells[j]
+		sh.settleLanes(s, lc, t.c)
+		if s.dirty <= t.c {
+			events = d.judge(sh, s, &lc[0], t, events)
+		}
+	}
+	return events
+}
+
+// settleLanes settles each lane's cells of prefix aggregate s.
+func (sh *shard) settleLanes(s *subject, lc *laneCells, c int64) {
+	for l := range lc {
+		sh.settle(s, &lc[l], c)
+	}
 }
 
 // calmMargin is how close to its lowest threshold a second may be and still be left alone by
