@@ -84,8 +84,19 @@ func (c *cell) counterOf(k int) int {
 	return int(c.amp)
 }
 
-// flushCell adds c, which holds second sec, to the rings of s and empties it.
+// flushCell adds c, which holds second sec, to the rings of s and empties it; the second of an
+// IP goes to the traffic sink too.
 func (sh *shard) flushCell(s *subject, c *cell, sec int64) {
+	if sh.sink != nil && !s.isPrefix && c.mask != 0 {
+		var pkts, bytes uint64
+		for k := hTCP; k <= hICMP; k++ { // the protocol slots: their sum is the total
+			if c.mask&(1<<k) != 0 {
+				pkts += uint64(c.pkts[k])
+				bytes += uint64(c.bytes[k])
+			}
+		}
+		sh.sink.AddSecond(s.key.addr(s.v4), sec, pkts, bytes)
+	}
 	for m := c.mask; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros8(m)
 		i := c.counterOf(k)

@@ -80,6 +80,7 @@ type shard struct {
 	freeTops  []*topK
 
 	flows, unknown, untracked, stale uint64
+	sink                             TrafficSink // SetTrafficSink
 	// gen changes whenever entries may move or go (an IP tracked or untracked), so that AddBatch
 	// keeps the entries it found while it holds the lock briefly.
 	gen   uint64
@@ -137,6 +138,27 @@ type attack struct {
 	vectors      uint32 // counters reported as vectors
 	peakSeverity float64
 	quietSent    bool
+}
+
+// TrafficSink takes the incoming traffic of the tracked IPs as the detector counts it, so that
+// a per-IP traffic series need not count every record a second time (mitigation.Series): a
+// second of an IP when its hot cell is flushed into its rings, and, as received, each record
+// the IP's rings take directly (its first, one over more seconds or of another protocol, one
+// older than the window). Together they are every record toward a tracked IP, each once. The
+// calls come with a lock of the detector held: they must be quick and must not call it back.
+type TrafficSink interface {
+	AddSecond(ip netip.Addr, sec int64, pkts, bytes uint64)
+	AddRecord(f *netguard.Flow, now time.Time)
+}
+
+// SetTrafficSink makes d feed s (nil: none). Call it before the first Add.
+func (d *Detector) SetTrafficSink(s TrafficSink) {
+	for i := range d.shards {
+		sh := &d.shards[i]
+		sh.mu.Lock()
+		sh.sink = s
+		sh.mu.Unlock()
+	}
 }
 
 // New validates cfg and returns an empty Detector.
@@ -284,7 +306,7 @@ func (d *Detector) Add(f *netguard.Flow, now time.Time) {
 	sh := &d.shards[si]
 	sh.mu.Lock()
 	p.e = sh.lookup(p.k, p.v4)
-	d.count(sh, f, &p, 0)
+	d.count(sh, f, &p, 0, now)
 	sh.mu.Unlock()
 }
 
@@ -443,7 +465,7 @@ func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScrat
 		}
 		sh.touch = touch
 		for _, i := range group {
-			d.count(sh, &flows[i], &pl[i], lane)
+			d.count(sh, &flows[i], &pl[i], lane, now)
 		}
 		sh.mu.Unlock()
 	}
@@ -481,7 +503,7 @@ func (d *Detector) place(f *netguard.Flow, nowNs int64, p *placed) int {
 
 // count adds the placed record f to sh, whose lock the caller holds, counting in the prefix
 // aggregate's cells of lane; p.e was read under that lock.
-func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed, lane int) {
+func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed, lane int, now time.Time) {
 	var subs [2]*subject
 	e := p.e
 	k, pk, v4 := p.k, p.pk, p.v4
@@ -498,6 +520,9 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed, lane int) {
 	}
 	if !p.inWindow {
 		sh.stale++
+		if e != nil && sh.sink != nil {
+			sh.sink.AddRecord(f, now)
+		}
 		return
 	}
 	sh.flows++
@@ -543,6 +568,9 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed, lane int) {
 	}
 	if subs[0] != nil || subs[1] != nil { // not subs != [2]*subject{}: a call to memequal
 		sh.spread(&subs, &p.sp, p.cl)
+		if subs[0] != nil && sh.sink != nil {
+			sh.sink.AddRecord(f, now)
+		}
 	}
 	if tops[0] != nil || tops[1] != nil {
 		src := keyOf(f.Src.Unmap())

@@ -140,6 +140,10 @@ type Series struct {
 	shards [seriesShard]seriesShardT
 	// filter is a bitset of the hashes of the tracked addresses, replaced by Track.
 	filter atomic.Pointer[[]uint64]
+	// filtered is the same for the tracked addresses with a filter (SetFilters), and
+	// anyFiltered says whether there is one (most of the time there is none).
+	filtered    atomic.Pointer[[]uint64]
+	anyFiltered atomic.Bool
 
 	fmu     sync.Mutex // serialises Flush
 	flushed int64      // 10-second intervals below this are complete and rolled up
@@ -155,6 +159,8 @@ func NewSeries(delay time.Duration) *Series {
 	}
 	empty := make([]uint64, filterBits/64)
 	s.filter.Store(&empty)
+	none := make([]uint64, filterBits/64)
+	s.filtered.Store(&none)
 	return s
 }
 
@@ -167,10 +173,18 @@ func keyOf(a netip.Addr) ([16]byte, uint64) {
 
 func (s *Series) shardOf(h uint64) *seriesShardT { return &s.shards[h>>58] }
 
-func (s *Series) maybeTracked(h uint64) bool {
-	bits := *s.filter.Load()
+func (s *Series) maybeTracked(h uint64) bool { return inBits(*s.filter.Load(), h) }
+
+func (s *Series) maybeFiltered(h uint64) bool { return inBits(*s.filtered.Load(), h) }
+
+func inBits(bits []uint64, h uint64) bool {
 	i := (h >> 7) & (filterBits - 1)
 	return bits[i/64]&(1<<(i%64)) != 0
+}
+
+func setBit(bits []uint64, h uint64) {
+	i := (h >> 7) & (filterBits - 1)
+	bits[i/64] |= 1 << (i % 64)
 }
 
 func addrOf(k [16]byte) netip.Addr { return netip.AddrFrom16(k).Unmap() }
@@ -185,8 +199,7 @@ func (s *Series) Track(ips []netip.Addr) {
 	for _, ip := range ips {
 		k, h := keyOf(ip.Unmap())
 		want[h>>58][k] = true
-		i := (h >> 7) & (filterBits - 1)
-		bits[i/64] |= 1 << (i % 64)
+		setBit(bits, h)
 	}
 	for i := range s.shards {
 		sh := &s.shards[i]
@@ -222,10 +235,20 @@ func (s *Series) Tracked() int {
 // SetFilters sets the filter of every tracked IP: those in fs, and none for the others.
 func (s *Series) SetFilters(fs map[netip.Addr]Filter) {
 	byKey := make(map[[16]byte]Filter, len(fs))
+	bits := make([]uint64, filterBits/64)
+	anyFiltered := false
 	for ip, f := range fs {
-		k, _ := keyOf(ip.Unmap())
+		k, h := keyOf(ip.Unmap())
 		byKey[k] = f
+		if f.Level != 0 {
+			setBit(bits, h)
+			anyFiltered = true
+		}
 	}
+	// Set first: a record counted between the two sees a filter that is not there yet, or
+	// misses none that is.
+	s.filtered.Store(&bits)
+	s.anyFiltered.Store(anyFiltered)
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
@@ -250,11 +273,94 @@ func (s *Series) Add(f *netguard.Flow, now time.Time) {
 		return
 	}
 	dst, src := f.Dst.Unmap(), f.Src.Unmap()
-	s.add(dst, f, now, true)
-	s.add(src, f, now, false)
+	s.add(dst, f, now, sideIn)
+	s.add(src, f, now, sideOut)
 }
 
-func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
+// The traffic series and the detector count the same inbound records: when the detector feeds
+// a Series (detect.TrafficSink: AddSecond with the seconds of its hot cells as it flushes them,
+// AddRecord with the records it counts in its rings), the collector's path gives each record to
+// AddSide only, for what the detector does not count: the outgoing traffic of tracked sources
+// and what the edge drops of filtered IPs. Add does all three, for a Series used alone.
+
+// AddSecond counts the incoming traffic of ip in second sec (detect.TrafficSink).
+func (s *Series) AddSecond(ip netip.Addr, sec int64, pkts, bytes uint64) {
+	if pkts == 0 && bytes == 0 {
+		return
+	}
+	k, h := keyOf(ip)
+	if !s.maybeTracked(h) {
+		return
+	}
+	sh := s.shardOf(h)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if ser := sh.series(k); ser != nil {
+		ser.put(floorDiv(sec, bucketSecs), bytes, pkts, sideInOnly)
+	}
+}
+
+// AddRecord counts record f as incoming traffic of its destination, without what the edge
+// drops of it (detect.TrafficSink).
+func (s *Series) AddRecord(f *netguard.Flow, now time.Time) {
+	if f.Packets == 0 && f.Bytes == 0 {
+		return
+	}
+	s.add(f.Dst.Unmap(), f, now, sideInOnly)
+}
+
+// AddSide counts what of record f the detector feeding s does not: the outgoing traffic of its
+// source, and what the edge drops of it when its destination has a filter. A lock-free
+// prefilter rejects the records that have neither, most of them.
+func (s *Series) AddSide(f *netguard.Flow, now time.Time) {
+	if f.Packets == 0 && f.Bytes == 0 {
+		return
+	}
+	if s.anyFiltered.Load() {
+		if dst := f.Dst.Unmap(); dst.IsValid() {
+			if _, h := keyOf(dst); s.maybeFiltered(h) {
+				s.add(dst, f, now, sideDropped)
+			}
+		}
+	}
+	s.add(f.Src.Unmap(), f, now, sideOut)
+}
+
+// side is what a record counts as for one of its addresses.
+type side uint8
+
+const (
+	sideIn        side = iota // incoming, and dropped when the IP's filter drops it
+	sideOut                   // outgoing
+	sideInOnly                // incoming, without the drops
+	sideDropped               // dropped only, when the IP's filter drops it
+	sideInDropped             // incoming and dropped
+)
+
+// series returns the series of the tracked k (made on its first traffic), or nil when k is not
+// tracked; sh is locked.
+func (sh *seriesShardT) series(k [16]byte) *ipSeries {
+	ser, ok := sh.ips[k]
+	if !ok {
+		return nil
+	}
+	if ser == nil {
+		ser = &ipSeries{filter: sh.filters[k]}
+		delete(sh.filters, k)
+		sh.ips[k] = ser
+	}
+	return ser
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, sd side) {
 	if !ip.IsValid() {
 		return
 	}
@@ -265,14 +371,18 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
 	sh := s.shardOf(h)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	ser, ok := sh.ips[k]
-	if !ok {
+	ser := sh.series(k)
+	if ser == nil {
 		return
 	}
-	if ser == nil {
-		ser = &ipSeries{filter: sh.filters[k]}
-		delete(sh.filters, k)
-		sh.ips[k] = ser
+	dropped := (sd == sideIn || sd == sideDropped) && ser.filter.Level != 0 && ser.filter.drops(f)
+	switch {
+	case sd == sideIn && dropped:
+		sd = sideInDropped
+	case sd == sideIn:
+		sd = sideInOnly
+	case sd == sideDropped && !dropped:
+		return
 	}
 	end := f.End
 	if end.IsZero() || end.After(now) {
@@ -285,10 +395,9 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
 	nowIdx := now.Unix() / bucketSecs
 	first, last := start.Unix()/bucketSecs, end.Unix()/bucketSecs
 	oldest := nowIdx - ringBuckets + 1
-	dropped := in && ser.filter.Level != 0 && ser.filter.drops(f)
 	if first == last {
 		if first >= oldest {
-			ser.put(first, f.Bytes, f.Packets, in, dropped)
+			ser.put(first, f.Bytes, f.Packets, sd)
 		}
 		return
 	}
@@ -312,27 +421,33 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, in bool) {
 		}
 		doneB, doneP = doneB+b, doneP+p
 		if idx >= oldest {
-			ser.put(idx, b, p, in, dropped)
+			ser.put(idx, b, p, sd)
 		}
 	}
 }
 
-func (ser *ipSeries) put(idx int64, b, p uint64, in, dropped bool) {
+func (ser *ipSeries) put(idx int64, b, p uint64, sd side) {
 	if b == 0 && p == 0 {
 		return
 	}
 	bk := &ser.buckets[idx&ringMask]
 	if int64(bk.idx) != idx {
+		if int64(bk.idx) > idx && bk.idx != 0 {
+			return // older than the ring: its interval is long complete
+		}
 		*bk = bucket{idx: int32(idx)} // an older interval nobody flushed is overwritten
 	}
 	bk.dirty = true
-	switch {
-	case !in:
+	switch sd {
+	case sideOut:
 		bk.outB += b
 		bk.outP = sat(bk.outP, p)
-	case dropped:
+	case sideInDropped:
 		bk.inB += b
 		bk.inP = sat(bk.inP, p)
+		bk.dropB += b
+		bk.dropP = sat(bk.dropP, p)
+	case sideDropped:
 		bk.dropB += b
 		bk.dropP = sat(bk.dropP, p)
 	default:

@@ -39,6 +39,7 @@ import (
 	"github.com/itsgow/itsgow/internal/netguard/collector"
 	"github.com/itsgow/itsgow/internal/netguard/detect"
 	"github.com/itsgow/itsgow/internal/netguard/flowgen"
+	"github.com/itsgow/itsgow/internal/netguard/mitigation"
 	"github.com/itsgow/itsgow/internal/netguard/netflow"
 	"github.com/itsgow/itsgow/internal/netguard/sflow"
 )
@@ -96,6 +97,7 @@ func receive(ctx context.Context, args []string) error {
 	statsPath := fs.String("stats", "", "file rewritten with JSON counters every 200 ms")
 	eventsPath := fs.String("events", "", "file appended with \"unix_seconds ip confirmed\" per confirmed attack")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile here")
+	noSeries := fs.Bool("no-series", false, "feed the detector alone, without the per-IP traffic series itsgow serve keeps")
 	_ = fs.Parse(args)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -120,10 +122,22 @@ func receive(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	ips := make([]netip.Addr, *tracked)
 	for i := range *tracked {
-		if err := det.Track(nth(i), "bench"); err != nil {
+		ips[i] = nth(i)
+		if err := det.Track(ips[i], "bench"); err != nil {
 			return err
 		}
+	}
+	// What itsgow serve's collector feeds (mitigation.Watch): the detector, which feeds the
+	// incoming traffic of the per-IP traffic series, and the series for the rest.
+	var series *mitigation.Series
+	var sink collector.Sink = det
+	if !*noSeries {
+		series = mitigation.NewSeries(mitigation.DefaultConfig().TrafficDelay)
+		series.Track(ips)
+		det.SetTrafficSink(series)
+		sink = feed{det, series}
 	}
 	var after runtime.MemStats
 	runtime.GC()
@@ -135,7 +149,7 @@ func receive(ctx context.Context, args []string) error {
 	cfg.Exporters = []string{"127.0.0.0/8"}
 	cfg.SocketsPerPort = *sockets
 	clk := clock.Real()
-	c, err := collector.New(cfg, collector.Deps{Clock: clk, Sink: det})
+	c, err := collector.New(cfg, collector.Deps{Clock: clk, Sink: sink})
 	if err != nil {
 		return err
 	}
@@ -163,7 +177,11 @@ func receive(ctx context.Context, args []string) error {
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				for _, ev := range det.Tick(now) {
+				evs := det.Tick(now)
+				if series != nil {
+					_ = series.Flush(now) // the points itsgow serve writes to its store
+				}
+				for _, ev := range evs {
 					// The mitigation service's rule (internal/netguard/mitigation): a heavy
 					// attack is confirmed at its first second above threshold, a lighter one
 					// once it has lasted attack_trigger_delay.
@@ -183,6 +201,26 @@ func receive(ctx context.Context, args []string) error {
 		}
 	}()
 	return c.Run(ctx)
+}
+
+// feed is the collector's sink in itsgow serve (mitigation.Watch) without the store: the
+// detector and the traffic series.
+type feed struct {
+	det    *detect.Detector
+	series *mitigation.Series
+}
+
+func (f feed) Add(fl *netguard.Flow, now time.Time) {
+	f.det.Add(fl, now)
+	f.series.AddSide(fl, now)
+}
+
+func (f feed) AddBatch(flows []netguard.Flow, now time.Time) {
+	mitigation.FeedBatch(f.det, f.series, 0, flows, now)
+}
+
+func (f feed) AddBatchLane(lane int, flows []netguard.Flow, now time.Time) {
+	mitigation.FeedBatch(f.det, f.series, lane, flows, now)
 }
 
 func writeStats(path string, cs collector.Stats, ds detect.Stats, perIP float64) {

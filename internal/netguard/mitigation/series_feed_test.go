@@ -1,0 +1,139 @@
+package mitigation_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/itsgow/itsgow/internal/netguard"
+	"github.com/itsgow/itsgow/internal/netguard/detect"
+	"github.com/itsgow/itsgow/internal/netguard/mitigation"
+)
+
+// The collector's path (FeedBatch: the detector counts the records and feeds the incoming
+// traffic of the series from its cells and rings, the series counts only the outgoing and
+// dropped traffic) ends with the same traffic points as a series counting every record itself
+// (Series.Add), whatever the records: one-second records straddling seconds, long records,
+// other protocols, SYN and fragments, late and stale records, records from tracked sources,
+// an IP with a filter, several lanes. Both are flushed as the Watch does, after a Tick of the
+// detector; a point written again replaces the earlier one, as in the store.
+func TestFeedBatchMatchesSeriesAdd(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(3) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
+			testFeedBatchMatchesSeriesAdd(t, seed)
+		})
+	}
+}
+
+func testFeedBatchMatchesSeriesAdd(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	det, err := detect.New(detect.Config{Networks: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
+		Profiles: detect.DefaultProfiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, alone := mitigation.NewSeries(70*time.Second), mitigation.NewSeries(70*time.Second)
+	det.SetTrafficSink(fed)
+	var ips []netip.Addr
+	for i := range 12 {
+		ip := netip.AddrFrom4([4]byte{198, 18, 0, byte(10 + i)})
+		ips = append(ips, ip)
+		if err := det.Track(ip, detect.ProfileDefault); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fed.Track(ips)
+	alone.Track(ips)
+	filters := map[netip.Addr]mitigation.Filter{ips[1]: mitigation.FilterOf(netguard.Mitigation{IP: ips[1],
+		State: netguard.MitigationAuto, Level: 1, Vectors: []netguard.Vector{netguard.VectorDNSAmplification}}, 0)}
+	fed.SetFilters(filters)
+	alone.SetFilters(filters)
+
+	final := map[string]map[string]netguard.TrafficPoint{"fed": {}, "alone": {}}
+	keep := func(name string, pts []netguard.TrafficPoint) {
+		for _, p := range pts {
+			final[name][fmt.Sprint(p.IP, p.Scale, p.At.Unix())] = p
+		}
+	}
+	record := func(now time.Time) netguard.Flow {
+		f := netguard.Flow{Src: netip.AddrFrom4([4]byte{203, 0, 113, byte(rng.IntN(250))}), Dst: ips[rng.IntN(len(ips))],
+			Proto: netguard.ProtoTCP, TCPFlags: netguard.TCPAck, SrcPort: uint16(1024 + rng.IntN(60000)), DstPort: 443}
+		f.Packets = uint64(1 + rng.IntN(2000))
+		f.Bytes = f.Packets * uint64(60+rng.IntN(1400))
+		switch rng.IntN(8) {
+		case 0:
+			f.Proto, f.SrcPort = netguard.ProtoUDP, 53 // the filtered vector on ips[1]
+		case 1:
+			f.Proto = netguard.ProtoUDP
+		case 2:
+			f.TCPFlags = netguard.TCPSyn
+		case 3:
+			f.Proto = 47 // GRE: the detector's rings
+		case 4:
+			f.Src = ips[rng.IntN(len(ips))] // outgoing traffic of a tracked IP
+		}
+		if rng.IntN(7) == 0 {
+			f.Fragment = true
+		}
+		end := now.Add(-time.Duration(rng.IntN(3000)) * time.Millisecond)
+		switch rng.IntN(10) {
+		case 0:
+			f.Start, f.End = end.Add(-time.Duration(2+rng.IntN(40))*time.Second), end // long
+		case 1:
+			f.Start, f.End = now.Add(-80*time.Second), now.Add(-75*time.Second) // older than the detector's window
+		case 2: // an sFlow sample: no times
+		default:
+			f.Start, f.End = end.Add(-time.Second), end
+		}
+		return f
+	}
+	now := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	var batch []netguard.Flow
+	for step := range 300 {
+		now = now.Add(time.Duration(100+rng.IntN(400)) * time.Millisecond)
+		batch = batch[:0]
+		for range rng.IntN(80) {
+			batch = append(batch, record(now))
+		}
+		mitigation.FeedBatch(det, fed, step%3, batch, now)
+		for i := range batch {
+			alone.Add(&batch[i], now)
+		}
+		det.Tick(now)
+		keep("fed", fed.Flush(now))
+		keep("alone", alone.Flush(now))
+	}
+	for range 100 { // until every interval is complete
+		now = now.Add(time.Second)
+		det.Tick(now)
+		keep("fed", fed.Flush(now))
+		keep("alone", alone.Flush(now))
+	}
+	if len(final["alone"]) == 0 {
+		t.Fatal("no traffic point")
+	}
+	dropped := false
+	for k, want := range final["alone"] {
+		got, ok := final["fed"][k]
+		if !ok {
+			t.Errorf("%s: missing, want %+v", k, want)
+			continue
+		}
+		if got != want {
+			t.Errorf("%s: got %+v, want %+v", k, got, want)
+		}
+		dropped = dropped || want.Dropped.PPS > 0
+	}
+	for k, got := range final["fed"] {
+		if _, ok := final["alone"][k]; !ok {
+			t.Errorf("%s: extra point %+v", k, got)
+		}
+	}
+	if !dropped {
+		t.Error("no dropped traffic: the filter was not exercised")
+	}
+}
