@@ -288,16 +288,12 @@ func (s *Series) AddSecond(ip netip.Addr, sec int64, pkts, bytes uint64) {
 	if pkts == 0 && bytes == 0 {
 		return
 	}
-	k, h := keyOf(ip)
-	if !s.maybeTracked(h) {
+	ser, sh := s.lookup(ip)
+	if ser == nil {
 		return
 	}
-	sh := s.shardOf(h)
-	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if ser := sh.series(k); ser != nil {
-		ser.put(floorDiv(sec, bucketSecs), bytes, pkts, sideInOnly)
-	}
+	ser.put(floorDiv(sec, bucketSecs), bytes, pkts, sideInOnly)
 }
 
 // AddRecord counts record f as incoming traffic of its destination, without what the edge
@@ -337,6 +333,23 @@ const (
 	sideInDropped             // incoming and dropped
 )
 
+// lookup locks the shard of ip and returns the IP's series (made on its first traffic) and the
+// shard, which the caller unlocks; nil, with nothing locked, when ip is not tracked.
+func (s *Series) lookup(ip netip.Addr) (*ipSeries, *seriesShardT) {
+	k, h := keyOf(ip)
+	if !s.maybeTracked(h) {
+		return nil, nil
+	}
+	sh := s.shardOf(h)
+	sh.mu.Lock()
+	ser := sh.series(k)
+	if ser == nil {
+		sh.mu.Unlock()
+		return nil, nil
+	}
+	return ser, sh
+}
+
 // series returns the series of the tracked k (made on its first traffic), or nil when k is not
 // tracked; sh is locked.
 func (sh *seriesShardT) series(k [16]byte) *ipSeries {
@@ -364,17 +377,11 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, sd side) {
 	if !ip.IsValid() {
 		return
 	}
-	k, h := keyOf(ip)
-	if !s.maybeTracked(h) {
-		return
-	}
-	sh := s.shardOf(h)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	ser := sh.series(k)
+	ser, sh := s.lookup(ip)
 	if ser == nil {
 		return
 	}
+	defer sh.mu.Unlock()
 	dropped := (sd == sideIn || sd == sideDropped) && ser.filter.Level != 0 && ser.filter.drops(f)
 	switch {
 	case sd == sideIn && dropped:
