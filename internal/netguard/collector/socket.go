@@ -206,9 +206,14 @@ func (s *socket) read(b *batch) (int, error) {
 	err := s.raw.Read(func(fd uintptr) bool {
 		// A raw call: the socket does not block, and a call that keeps its P saves the
 		// scheduler's hand-off of a P stuck in a long system call.
-		r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)),
-			unix.MSG_DONTWAIT, 0, 0)
-		n, errno = int(r), e
+		for {
+			r, _, e := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&b.hdrs[0])), uintptr(len(b.hdrs)),
+				unix.MSG_DONTWAIT, 0, 0)
+			n, errno = int(r), e
+			if errno != unix.EINTR {
+				break
+			}
+		}
 		return errno != unix.EAGAIN && errno != unix.EWOULDBLOCK
 	})
 	if err != nil {
