@@ -137,3 +137,41 @@ func testFeedBatchMatchesSeriesAdd(t *testing.T, seed uint64) {
 		t.Error("no dropped traffic: the filter was not exercised")
 	}
 }
+
+// Drops counted before the incoming traffic they belong to (the detector hands it over at its
+// next Tick) never make a point with more dropped than incoming traffic, nor wrap the rate
+// limit's arithmetic; the point is right once the incoming traffic is there.
+func TestSeriesDropsBeforeTheirIncomingTraffic(t *testing.T) {
+	t.Parallel()
+	ip := netip.MustParseAddr("198.18.0.10")
+	s := mitigation.NewSeries(70 * time.Second)
+	s.Track([]netip.Addr{ip})
+	s.SetFilters(map[netip.Addr]mitigation.Filter{ip: mitigation.FilterOf(netguard.Mitigation{IP: ip,
+		State: netguard.MitigationAuto, Level: 2, Vectors: []netguard.Vector{netguard.VectorDNSAmplification}}, 1000)})
+	base := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	amp := netguard.Flow{Src: netip.MustParseAddr("192.0.2.53"), Dst: ip, Proto: netguard.ProtoUDP, SrcPort: 53,
+		Packets: 1000, Bytes: 1_000_000, Start: base.Add(2 * time.Second), End: base.Add(3 * time.Second)}
+	s.AddSide(&amp, base.Add(4*time.Second)) // the drop, before the detector's second
+	pts := s.Flush(base.Add(11 * time.Second))
+	if len(pts) != 0 {
+		for _, p := range pts {
+			if p.Dropped.PPS > p.In.PPS || p.Dropped.BPS > p.In.BPS {
+				t.Fatalf("point %+v: more dropped than incoming", p)
+			}
+		}
+	}
+	s.AddSecond(ip, base.Unix()+2, 1000, 1_000_000) // the detector's flush
+	pts = s.Flush(base.Add(21 * time.Second))
+	var got *netguard.TrafficPoint
+	for i := range pts {
+		if pts[i].Scale == netguard.Scale10s && pts[i].At.Equal(base) {
+			got = &pts[i]
+		}
+	}
+	if got == nil {
+		t.Fatalf("no point for the interval in %+v", pts)
+	}
+	if got.In.PPS != 100 || got.Dropped.PPS != 100 {
+		t.Errorf("point %+v: want 100 packets/s in, all dropped", *got)
+	}
+}

@@ -524,6 +524,11 @@ type window struct {
 // effective returns the counts of bk with what the rate limit drops.
 func (ser *ipSeries) effective(bk *bucket) counts {
 	c := bk.counts
+	// Fed by a detector, the incoming traffic of a second arrives when the detector flushes its
+	// cells (at its next Tick) and the drops with each record: for a moment a live point may
+	// hold drops whose incoming traffic is still in the detector. Never more dropped than came
+	// in; the point is written again once both are there.
+	c.dropB, c.dropP = min(c.dropB, c.inB), min(c.dropP, c.inP)
 	if ser.filter.Limited && ser.filter.RateLimit > 0 {
 		// What the rest of the traffic carries beyond the rate limit is dropped too.
 		restB, restP := c.inB-c.dropB, c.inP-c.dropP
