@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -85,6 +86,19 @@ func (b *ngBird) birdc(args ...string) string {
 	return string(out)
 }
 
+// gobgpMu lets one test of this binary at a time run a GoBGP speaker: GoBGP's StartBgp writes
+// package-level variables (table.SelectionOptions) that every server of the process reads while
+// it selects routes, a data race between two apps of one test binary (one speaker per process
+// in production is safe; internal/netguard/bgp's tests do the same).
+var gobgpMu sync.Mutex
+
+// oneGoBGP holds gobgpMu until the end of t, after the app's own cleanup has stopped its
+// speaker (cleanups run last registered first).
+func oneGoBGP(t *testing.T) {
+	gobgpMu.Lock()
+	t.Cleanup(gobgpMu.Unlock)
+}
+
 // TestBIRDReceivesTheMitigation runs the whole chain against a real router: flowgen datagrams
 // to the collector, detection, a FlowSpec route in BIRD's flowtab4, withdrawn at the end of
 // the mitigation; a staff-forced level 3 puts an RTBH route in BIRD, released afterwards.
@@ -93,7 +107,8 @@ func TestBIRDReceivesTheMitigation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow (a few seconds of BGP): not with -short")
 	}
-	t.Parallel() // the only GoBGP speaker of this test binary
+	t.Parallel()
+	oneGoBGP(t)
 	birdPort, ourPort := ngFreeTCP(t, "127.0.0.20"), ngFreeTCP(t, "127.0.0.10")
 	b := ngStartBird(t, birdPort, ourPort)
 	e := apptest.New(t, apptest.Options{Config: func(c *app.Config) {

@@ -22,6 +22,7 @@ import (
 // the BGP sessions, the exporters with their warnings and the collector's error counters.
 func TestNetguardMetrics(t *testing.T) {
 	t.Parallel()
+	oneGoBGP(t) // its edge role runs a GoBGP speaker
 	e := apptest.New(t, apptest.Options{Config: func(c *app.Config) {
 		c.Roles = []string{"api", "web", "edge", "collector"}
 		c.Netguard.Collector.NetFlow, c.Netguard.Collector.IPFIX, c.Netguard.Collector.SFlow = "127.0.0.1:0", "", ""
