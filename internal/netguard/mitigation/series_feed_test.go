@@ -175,3 +175,32 @@ func TestSeriesDropsBeforeTheirIncomingTraffic(t *testing.T) {
 		t.Errorf("point %+v: want 100 packets/s in, all dropped", *got)
 	}
 }
+
+// The network prefilter lets through every tracked address, IPv4 or IPv6, as destination and
+// as source, whatever else shares its network or not.
+func TestSeriesNetworkPrefilter(t *testing.T) {
+	t.Parallel()
+	v4, v6 := netip.MustParseAddr("198.18.7.9"), netip.MustParseAddr("2001:db8:7:1::9")
+	s := mitigation.NewSeries(70 * time.Second)
+	s.Track([]netip.Addr{v4, v6})
+	base := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	for _, f := range []netguard.Flow{
+		{Src: netip.MustParseAddr("203.0.113.1"), Dst: v4, Proto: netguard.ProtoTCP, Packets: 10, Bytes: 1000},
+		{Src: netip.MustParseAddr("2001:db8:99::1"), Dst: v6, Proto: netguard.ProtoTCP, Packets: 20, Bytes: 2000},
+		{Src: v4, Dst: netip.MustParseAddr("203.0.113.1"), Proto: netguard.ProtoTCP, Packets: 30, Bytes: 3000},
+		{Src: v6, Dst: netip.MustParseAddr("2001:db8:99::1"), Proto: netguard.ProtoTCP, Packets: 40, Bytes: 4000},
+		{Src: netip.MustParseAddr("198.18.7.10"), Dst: netip.MustParseAddr("198.18.7.11"), Packets: 50, Bytes: 5000}, // its network, untracked
+	} {
+		f.Start, f.End = base.Add(time.Second), base.Add(time.Second)
+		s.Add(&f, base.Add(2*time.Second))
+	}
+	got := map[netip.Addr]netguard.TrafficPoint{}
+	for _, p := range s.Flush(base.Add(11 * time.Second)) {
+		if p.Scale == netguard.Scale10s {
+			got[p.IP] = p
+		}
+	}
+	if len(got) != 2 || got[v4].In.PPS != 1 || got[v4].Out.PPS != 3 || got[v6].In.PPS != 2 || got[v6].Out.PPS != 4 {
+		t.Errorf("points %+v: want 1 in and 3 out packets/s for %s, 2 and 4 for %s", got, v4, v6)
+	}
+}

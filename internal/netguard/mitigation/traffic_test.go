@@ -303,3 +303,28 @@ func BenchmarkSeriesAdd(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSeriesAddSide measures the series' share of the collector's path when a detector
+// feeds it: one record to a tracked IP from an untracked source (most records), no filter.
+func BenchmarkSeriesAddSide(b *testing.B) {
+	s := mitigation.NewSeries(70 * time.Second)
+	ips := make([]netip.Addr, 100_000)
+	for i := range ips {
+		ips[i] = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+	}
+	s.Track(ips)
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	srcs := make([]netip.Addr, 1<<16)
+	for i := range srcs {
+		srcs[i] = netip.AddrFrom4([4]byte{100, byte(i * 7919 >> 8), byte(i * 7919), byte(i)})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	f := netguard.Flow{Proto: netguard.ProtoUDP, Packets: 100, Bytes: 50_000, Start: now, End: now}
+	i := 0
+	for b.Loop() {
+		f.Src, f.Dst = srcs[i&(len(srcs)-1)], ips[i%len(ips)]
+		s.AddSide(&f, now)
+		i += 7919
+	}
+}
