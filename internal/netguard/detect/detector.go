@@ -56,7 +56,6 @@ type Detector struct {
 	betweenPasses func()
 
 	scratch sync.Pool // *batchScratch, AddBatch's working memory
-	rotor   atomic.Uint32
 
 	tickMu    sync.Mutex
 	evaluated int64 // latest second Tick judged; math.MinInt64 before the first Tick
@@ -346,7 +345,7 @@ type batchScratch struct {
 
 func (d *Detector) addChunk(flows []netguard.Flow, now time.Time, sc *batchScratch, lane int) {
 	nowNs := now.UnixNano()
-	rot := int(d.rotor.Add(7))
+	rot := lane * (numShards / numLanes) // goroutines of other lanes start their walks elsewhere
 	var start [numShards + 1]uint16
 	pl, shOf, order := &sc.pl, &sc.shOf, &sc.order
 	// Place the records and sort them by shard (stably: the records of one destination keep

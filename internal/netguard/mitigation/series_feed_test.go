@@ -12,24 +12,24 @@ import (
 	"github.com/itsgow/itsgow/internal/netguard/mitigation"
 )
 
-// The collector's path (FeedBatch: the detector counts the records and feeds the incoming
+// The collector's path (Ingest: the detector counts the records and feeds the incoming
 // traffic of the series from its cells and rings, the series counts only the outgoing and
 // dropped traffic) ends with the same traffic points as a series counting every record itself
 // (Series.Add), whatever the records: one-second records straddling seconds, long records,
 // other protocols, SYN and fragments, late and stale records, records from tracked sources,
 // an IP with a filter, several lanes. Both are flushed as the Watch does, after a Tick of the
 // detector; a point written again replaces the earlier one, as in the store.
-func TestFeedBatchMatchesSeriesAdd(t *testing.T) {
+func TestIngestMatchesSeriesAdd(t *testing.T) {
 	t.Parallel()
 	for seed := range uint64(3) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			t.Parallel()
-			testFeedBatchMatchesSeriesAdd(t, seed)
+			testIngestMatchesSeriesAdd(t, seed)
 		})
 	}
 }
 
-func testFeedBatchMatchesSeriesAdd(t *testing.T, seed uint64) {
+func testIngestMatchesSeriesAdd(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	det, err := detect.New(detect.Config{Networks: []netip.Prefix{netip.MustParsePrefix("198.18.0.0/24")},
 		Profiles: detect.DefaultProfiles()})
@@ -37,7 +37,7 @@ func testFeedBatchMatchesSeriesAdd(t *testing.T, seed uint64) {
 		t.Fatal(err)
 	}
 	fed, alone := mitigation.NewSeries(70*time.Second), mitigation.NewSeries(70*time.Second)
-	det.SetTrafficSink(fed)
+	in := mitigation.NewIngest(det, fed)
 	var ips []netip.Addr
 	for i := range 12 {
 		ip := netip.AddrFrom4([4]byte{198, 18, 0, byte(10 + i)})
@@ -99,7 +99,7 @@ func testFeedBatchMatchesSeriesAdd(t *testing.T, seed uint64) {
 		for range rng.IntN(80) {
 			batch = append(batch, record(now))
 		}
-		mitigation.FeedBatch(det, fed, step%3, batch, now)
+		in.AddBatchLane(step%3, batch, now)
 		for i := range batch {
 			alone.Add(&batch[i], now)
 		}

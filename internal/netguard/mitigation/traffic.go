@@ -325,7 +325,7 @@ func (s *Series) AddSecond(ip netip.Addr, sec int64, pkts, bytes uint64) {
 		return
 	}
 	defer sh.mu.Unlock()
-	ser.put(floorDiv(sec, bucketSecs), bytes, pkts, sideInOnly)
+	ser.put(sec/bucketSecs, bytes, pkts, sideInOnly)
 }
 
 // AddRecord counts record f as incoming traffic of its destination, without what the edge
@@ -398,14 +398,6 @@ func (sh *seriesShardT) series(k [16]byte) *ipSeries {
 		sh.ips[k] = ser
 	}
 	return ser
-}
-
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if a%b != 0 && (a < 0) != (b < 0) {
-		q--
-	}
-	return q
 }
 
 func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, sd side) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/itsgow/itsgow/internal/clock"
 	"github.com/itsgow/itsgow/internal/logkey"
-	"github.com/itsgow/itsgow/internal/netguard"
 	"github.com/itsgow/itsgow/internal/netguard/detect"
 )
 
@@ -23,8 +22,7 @@ import (
 // directory and the chosen profiles.
 type Watch struct {
 	svc      *Service
-	det      *detect.Detector
-	series   *Series
+	Ingest   // the collector's sink: Add, AddBatch, AddBatchLane
 	clock    clock.Clock
 	log      *slog.Logger
 	refresh  time.Duration
@@ -70,35 +68,10 @@ func NewWatch(s *Service, det *detect.Detector, series *Series, cfg WatchConfig)
 	if cfg.InfrastructureProfile == "" {
 		cfg.InfrastructureProfile = DefaultProfile
 	}
-	det.SetTrafficSink(series) // the detector counts the incoming traffic once for both
-	return &Watch{svc: s, det: det, series: series, clock: s.deps.Clock, refresh: cfg.Refresh, every: cfg.Every,
+	return &Watch{svc: s, Ingest: NewIngest(det, series), clock: s.deps.Clock, refresh: cfg.Refresh, every: cfg.Every,
 		infra: slices.Clone(cfg.Infrastructure), infraP: cfg.InfrastructureProfile, profiles: cfg.Profiles,
 		log: s.deps.Logger.With(logkey.Component, "netguard/watch"), tracked: map[netip.Addr]string{},
 		history: recorder{open: map[netip.Addr]*recording{}}}
-}
-
-// Add counts one flow record (the collector's sink). It is safe for concurrent use and
-// allocates nothing once the IP's counters exist.
-func (w *Watch) Add(f *netguard.Flow, now time.Time) {
-	w.det.Add(f, now)
-	w.series.AddSide(f, now)
-}
-
-// AddBatch counts flow records received at now, as Add on each (the collector's sink takes
-// the records of a receive batch in one call). It allocates nothing once the IPs' counters
-// exist.
-func (w *Watch) AddBatch(flows []netguard.Flow, now time.Time) {
-	FeedBatch(w.det, w.series, 0, flows, now)
-}
-
-// FeedBatch is what the collector's path does with a batch of records: the detector counts
-// them (in its cells of lane) and feeds the incoming traffic of s (which det must have as its
-// TrafficSink), s counts the rest (Series.AddSide).
-func FeedBatch(det *detect.Detector, s *Series, lane int, flows []netguard.Flow, now time.Time) {
-	det.AddBatchLane(lane, flows, now)
-	for i := range flows {
-		s.AddSide(&flows[i], now)
-	}
 }
 
 // Track starts tracking ip with profile now (a profile change from the interface).

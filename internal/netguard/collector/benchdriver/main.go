@@ -136,8 +136,7 @@ func receive(ctx context.Context, args []string) error {
 	if !*noSeries {
 		series = mitigation.NewSeries(mitigation.DefaultConfig().TrafficDelay)
 		series.Track(ips)
-		det.SetTrafficSink(series)
-		sink = feed{det, series}
+		sink = mitigation.NewIngest(det, series)
 	}
 	var after runtime.MemStats
 	runtime.GC()
@@ -201,26 +200,6 @@ func receive(ctx context.Context, args []string) error {
 		}
 	}()
 	return c.Run(ctx)
-}
-
-// feed is the collector's sink in itsgow serve (mitigation.Watch) without the store: the
-// detector and the traffic series.
-type feed struct {
-	det    *detect.Detector
-	series *mitigation.Series
-}
-
-func (f feed) Add(fl *netguard.Flow, now time.Time) {
-	f.det.Add(fl, now)
-	f.series.AddSide(fl, now)
-}
-
-func (f feed) AddBatch(flows []netguard.Flow, now time.Time) {
-	mitigation.FeedBatch(f.det, f.series, 0, flows, now)
-}
-
-func (f feed) AddBatchLane(lane int, flows []netguard.Flow, now time.Time) {
-	mitigation.FeedBatch(f.det, f.series, lane, flows, now)
 }
 
 func writeStats(path string, cs collector.Stats, ds detect.Stats, perIP float64) {
