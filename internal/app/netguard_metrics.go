@@ -26,7 +26,7 @@ type netguardMetrics struct {
 
 	active, rules, refusals, synced, peerUp, peerState, peerFlaps, peerRoutes *prometheus.Desc
 	exporterWarning, exporterTimeout, exporterFlows                           *prometheus.Desc
-	tracked, openAttacks, detFlows, detUnknown                                *prometheus.Desc
+	tracked, openAttacks, detFlows, detUnknown, trafficQueued, trafficDropped *prometheus.Desc
 }
 
 func newNetguardMetrics(a *App) *netguardMetrics {
@@ -55,6 +55,8 @@ func newNetguardMetrics(a *App) *netguardMetrics {
 		openAttacks:     d("detect_open_attacks", "Attacks the detector follows now."),
 		detFlows:        d("detect_flows_total", "Flow records counted by the detector."),
 		detUnknown:      d("detect_unknown_flows_total", "Flow records dropped by the detector: destination neither tracked nor in the host's networks."),
+		trafficQueued:   d("traffic_points_queued", "Traffic points (the per-IP charts) waiting to be written to the store."),
+		trafficDropped:  d("traffic_points_dropped_total", "Traffic points dropped because the store fell too far behind."),
 	}
 }
 
@@ -126,6 +128,9 @@ func (m *netguardMetrics) Collect(ch chan<- prometheus.Metric) {
 		gauge(m.openAttacks, float64(st.Attacks))
 		counter(m.detFlows, float64(st.Flows))
 		counter(m.detUnknown, float64(st.Unknown))
+		queued, dropped := p.Watch.TrafficQueue()
+		gauge(m.trafficQueued, float64(queued))
+		counter(m.trafficDropped, float64(dropped))
 	}
 }
 

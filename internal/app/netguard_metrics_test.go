@@ -115,6 +115,8 @@ func TestNetguardMetrics(t *testing.T) {
 		`itsgow_netguard_exporter_warning{exporter="127.0.0.1",format="netflow9"} 1`,
 		`itsgow_netguard_exporter_active_timeout_seconds{exporter="127.0.0.1",format="netflow9"} 30`,
 		`itsgow_netguard_detect_tracked_ips `,
+		`itsgow_netguard_traffic_points_queued `,
+		`itsgow_netguard_traffic_points_dropped_total 0`,
 		`itsgow_netguard_collector_decode_errors_total{`,
 		`itsgow_netguard_collector_socket_drops_total`,
 	} {

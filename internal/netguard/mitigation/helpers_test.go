@@ -65,6 +65,10 @@ type env struct {
 	sync   *mitigation.EdgeSync
 	// flow is the template of the flood records.
 	flow netguard.Flow
+	// wrap and wrapDir, when set, wrap the store and the directory the service uses (set
+	// them, then start).
+	wrap    func(mitigation.Store) mitigation.Store
+	wrapDir func(mitigation.Directory) mitigation.Directory
 }
 
 func newEnv(tb testing.TB, db *store.DB, mut func(*mitigation.Config)) *env {
@@ -114,8 +118,16 @@ func (e *env) start() {
 	e.series = mitigation.NewSeries(e.cfg.TrafficDelay)
 	var w *mitigation.Watch
 	var sync *mitigation.EdgeSync
-	svc, err := mitigation.New(e.cfg, mitigation.Deps{Logger: log, Clock: e.clock, Store: e.db.Netguard(), Notify: ns, Policy: pol,
-		Directory: e.dir, Profiles: []string{"default", "gaming", "strict", "web"},
+	var st mitigation.Store = e.db.Netguard()
+	if e.wrap != nil {
+		st = e.wrap(st)
+	}
+	var dir mitigation.Directory = e.dir
+	if e.wrapDir != nil {
+		dir = e.wrapDir(dir)
+	}
+	svc, err := mitigation.New(e.cfg, mitigation.Deps{Logger: log, Clock: e.clock, Store: st, Notify: ns, Policy: pol,
+		Directory: dir, Profiles: []string{"default", "gaming", "strict", "web"},
 		Track: func(ip netip.Addr, p string) { w.Track(ip, p) }, Wake: func() { sync.Wake() }})
 	if err != nil {
 		e.tb.Fatal(err)

@@ -12,13 +12,15 @@ import (
 
 	"github.com/itsgow/itsgow/internal/clock"
 	"github.com/itsgow/itsgow/internal/logkey"
+	"github.com/itsgow/itsgow/internal/netguard"
 	"github.com/itsgow/itsgow/internal/netguard/detect"
 )
 
 // Watch is the collector side of mitigation: it receives the flow records (Add, the
 // collector's sink), feeds the detector and the traffic series, and every second turns the
-// detector's events into attacks and mitigations (Service.Observe) and writes the completed
-// traffic intervals in one batch. It keeps the detector's tracked IPs in line with the
+// detector's events into attacks and mitigations (Service.Observe) and hands the completed
+// traffic intervals to the store (through its writer while one runs, so that a
+// slow store never delays a judgement). It keeps the detector's tracked IPs in line with the
 // directory and the chosen profiles.
 type Watch struct {
 	svc      *Service
@@ -34,10 +36,167 @@ type Watch struct {
 	mu          sync.Mutex // serialises Tick; guards the fields below
 	tracked     map[netip.Addr]string
 	lastRefresh time.Time
+	background  bool          // StartBackground's goroutines run: Tick hands them the store's slow work
+	refreshing  bool          // a refresh was handed to the background and has not finished
+	refreshGen  uint64        // counts Refresh calls, so that one during a background read is not lost
+	refreshKick chan struct{} // capacity 1
 	lastFilters time.Time
 	lastEvents  int
 	history     recorder       // the attacks whose per-class seconds are recorded
 	unwritten   []AttackSecond // seconds a failed write left, written again at the next Tick
+
+	traffic trafficQueue
+}
+
+// trafficQueue holds the traffic points Tick handed over until they are stored. With 100,000
+// active IPs the series hands out 100,000 points every 10 s (more at the minute's roll-ups):
+// written from Tick, they would hold up the detector's next judgement for as long as the store
+// takes. While a writer runs (StartBackground), Tick only queues them; otherwise (tests, a watch not
+// run) Tick writes them itself. Points a failed write left stay queued, ahead of newer ones,
+// and are written again; beyond maxQueuedPoints the oldest are dropped, and counted.
+type trafficQueue struct {
+	mu      sync.Mutex
+	pts     []netguard.TrafficPoint
+	writer  bool          // a writer runs (StartBackground)
+	wake    chan struct{} // capacity 1: points are waiting
+	dropped uint64
+
+	wmu sync.Mutex // one write at a time
+}
+
+// maxQueuedPoints bounds the traffic points waiting for the store: ten 10-second periods of
+// 100,000 active IPs (about 100 MB); older ones are dropped first.
+const maxQueuedPoints = 1_000_000
+
+// trafficBatch is how many points one InsertTraffic call takes.
+const trafficBatch = 500
+
+// queue adds pts behind (or, front: ahead of) the waiting points, drops the oldest beyond the
+// bound, and reports whether a writer will store them.
+func (q *trafficQueue) queue(pts []netguard.TrafficPoint, front bool) (writer bool, dropped int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if front {
+		q.pts = append(slices.Clip(pts), q.pts...)
+	} else {
+		q.pts = append(q.pts, pts...)
+	}
+	if n := len(q.pts) - maxQueuedPoints; n > 0 {
+		q.pts = slices.Delete(q.pts, 0, n)
+		q.dropped += uint64(n)
+		dropped = n
+	}
+	if q.writer && !front {
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
+	}
+	return q.writer, dropped
+}
+
+// TrafficQueue reports the traffic points waiting for the store and how many were dropped
+// because the store fell too far behind.
+func (w *Watch) TrafficQueue() (queued int, dropped uint64) {
+	w.traffic.mu.Lock()
+	defer w.traffic.mu.Unlock()
+	return len(w.traffic.pts), w.traffic.dropped
+}
+
+// writeTraffic writes the waiting points in batches, oldest first. On a failure the points
+// not written go back ahead of those queued since.
+func (w *Watch) writeTraffic(ctx context.Context) error {
+	q := &w.traffic
+	q.wmu.Lock()
+	defer q.wmu.Unlock()
+	q.mu.Lock()
+	pts := q.pts
+	q.pts = nil
+	q.mu.Unlock()
+	for len(pts) > 0 {
+		n := min(len(pts), trafficBatch)
+		if err := w.svc.deps.Store.InsertTraffic(ctx, pts[:n]); err != nil {
+			if _, dropped := q.queue(pts, true); dropped > 0 {
+				w.log.LogAttrs(ctx, slog.LevelWarn, "netguard traffic points dropped: the store is too far behind", slog.Int("points", dropped))
+			}
+			return fmt.Errorf("write traffic: %w", err)
+		}
+		pts = pts[n:]
+	}
+	return nil
+}
+
+// StartBackground starts the goroutines that take the store's slow work off Tick from now on,
+// until ctx ends: the traffic writer, which stores the points Tick queues (and at the end what
+// is left, for at most 10 s; a failed write is logged and tried again a second later on the
+// watch's clock), and the refresh of the tracked IPs, which reads the directory while the
+// detector goes on judging. wait returns once both have finished; Tick then does that work
+// itself again. Run starts them.
+func (w *Watch) StartBackground(ctx context.Context) (wait func()) {
+	q := &w.traffic
+	q.mu.Lock()
+	if q.wake == nil {
+		q.wake = make(chan struct{}, 1)
+	}
+	q.writer = true
+	q.mu.Unlock()
+	w.mu.Lock()
+	kick := make(chan struct{}, 1)
+	w.background, w.refreshing, w.refreshKick = true, false, kick
+	w.mu.Unlock()
+	var wg sync.WaitGroup
+	wg.Go(func() { w.runTrafficWriter(ctx) })
+	wg.Go(func() {
+		w.refreshLoop(ctx, kick)
+		w.mu.Lock()
+		w.background, w.refreshing = false, false
+		w.mu.Unlock()
+	})
+	return wg.Wait
+}
+
+func (w *Watch) runTrafficWriter(ctx context.Context) {
+	q := &w.traffic
+	wake := q.wake
+	defer func() {
+		q.mu.Lock()
+		q.writer = false
+		q.mu.Unlock()
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := w.writeTraffic(fctx); err != nil {
+			w.log.LogAttrs(fctx, slog.LevelWarn, "netguard traffic not written at shutdown", slog.String(logkey.Error, err.Error()))
+		}
+	}()
+	if n, _ := w.TrafficQueue(); n > 0 {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+		err := w.writeTraffic(ctx)
+		if err == nil || ctx.Err() != nil {
+			continue
+		}
+		w.log.LogAttrs(ctx, slog.LevelWarn, "netguard traffic write failed; trying again", slog.String(logkey.Error, err.Error()))
+		t := w.clock.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // WatchConfig tunes a Watch.
@@ -95,6 +254,7 @@ func (w *Watch) track(ip netip.Addr, profile string) {
 func (w *Watch) Refresh() {
 	w.mu.Lock()
 	w.lastRefresh = time.Time{}
+	w.refreshGen++
 	w.mu.Unlock()
 }
 
@@ -104,8 +264,14 @@ func (w *Watch) Tick(ctx context.Context) error {
 	defer w.mu.Unlock()
 	now := w.clock.Now()
 	var list []error
-	if w.lastRefresh.IsZero() || now.Sub(w.lastRefresh) >= w.refresh {
-		if err := w.refreshIPs(ctx); err != nil {
+	if (w.lastRefresh.IsZero() || now.Sub(w.lastRefresh) >= w.refresh) && !w.refreshing {
+		if w.background && !w.lastRefresh.IsZero() {
+			// Reading every IP of a large fleet takes the store a while: the background reads
+			// them while the detector goes on judging. The first refresh, and one asked for
+			// (Refresh), are done here: their IPs are tracked from this Tick on.
+			w.refreshing = true
+			w.refreshKick <- struct{}{}
+		} else if err := w.refreshIPs(ctx); err != nil {
 			list = append(list, fmt.Errorf("refresh tracked IPs: %w", err))
 		} else {
 			w.lastRefresh = now
@@ -128,13 +294,14 @@ func (w *Watch) Tick(ctx context.Context) error {
 		list = append(list, fmt.Errorf("write attack seconds: %w", err))
 	}
 	if pts := w.series.Flush(now); len(pts) > 0 {
-		for len(pts) > 0 {
-			n := min(len(pts), 500)
-			if err := w.svc.deps.Store.InsertTraffic(ctx, pts[:n]); err != nil {
-				list = append(list, fmt.Errorf("write traffic: %w", err))
-				break
+		writer, dropped := w.traffic.queue(pts, false)
+		if dropped > 0 {
+			list = append(list, fmt.Errorf("traffic points dropped, the store being too far behind: %d", dropped))
+		}
+		if !writer {
+			if err := w.writeTraffic(ctx); err != nil {
+				list = append(list, err)
 			}
-			pts = pts[n:]
 		}
 	}
 	return errors.Join(list...)
@@ -160,15 +327,34 @@ func (w *Watch) writeHistory(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// refreshIPs brings the tracked IPs in line with the directory and the chosen profiles; w.mu
+// is held.
 func (w *Watch) refreshIPs(ctx context.Context) error {
-	owners, err := w.svc.deps.Directory.IPs(ctx, 0)
+	owners, recs, err := w.readIPs(ctx)
 	if err != nil {
 		return err
+	}
+	w.applyIPs(owners, recs)
+	return nil
+}
+
+// readIPs reads the directory's IPs and the mitigation records (their profiles); it needs no
+// lock.
+func (w *Watch) readIPs(ctx context.Context) ([]Owner, []Record, error) {
+	owners, err := w.svc.deps.Directory.IPs(ctx, 0)
+	if err != nil {
+		return nil, nil, err
 	}
 	recs, err := w.svc.deps.Store.MitigationRecords(ctx, false)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
+	return owners, recs, nil
+}
+
+// applyIPs tracks the owners' IPs and the infrastructure's, with their profiles, and forgets
+// the others; w.mu is held.
+func (w *Watch) applyIPs(owners []Owner, recs []Record) {
 	profiles := make(map[netip.Addr]string, len(recs))
 	for _, r := range recs {
 		profiles[r.IP] = r.Profile
@@ -202,7 +388,34 @@ func (w *Watch) refreshIPs(ctx context.Context) error {
 		}
 	}
 	w.series.Track(ips)
-	return nil
+}
+
+// refreshLoop runs the refreshes Tick hands it (background mode) until ctx ends.
+func (w *Watch) refreshLoop(ctx context.Context, kick <-chan struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-kick:
+		}
+		w.mu.Lock()
+		gen := w.refreshGen
+		w.mu.Unlock()
+		started := w.clock.Now()
+		owners, recs, err := w.readIPs(ctx)
+		w.mu.Lock()
+		if err == nil {
+			w.applyIPs(owners, recs)
+			if w.refreshGen == gen { // else Refresh was called during the read: again at the next Tick
+				w.lastRefresh = started
+			}
+		}
+		w.refreshing = false
+		w.mu.Unlock()
+		if err != nil && ctx.Err() == nil {
+			w.log.LogAttrs(ctx, slog.LevelWarn, "netguard refresh of the tracked IPs failed", slog.String(logkey.Error, err.Error()))
+		}
+	}
 }
 
 func (w *Watch) refreshFilters(ctx context.Context) error {
@@ -220,8 +433,10 @@ func (w *Watch) refreshFilters(ctx context.Context) error {
 	return nil
 }
 
-// Run ticks every period (on multiples of it) until ctx ends. A failed tick is logged.
+// Run ticks every period (on multiples of it) until ctx ends, with the background goroutines
+// (StartBackground) beside it. A failed tick is logged.
 func (w *Watch) Run(ctx context.Context) error {
+	defer w.StartBackground(ctx)()
 	t := w.clock.NewTimer(0)
 	defer t.Stop()
 	for {
