@@ -92,7 +92,7 @@ func (a *API) netguardRoutes() []Route {
 		Route{Method: "DELETE", Path: "/staff/edge/staff-rules/{id}", Summary: "Delete a staff edge rule (the edge withdraws it)", Tag: "staff",
 			access: user, Scope: staffW, Role: account.RoleNOC, Status: 204, handle: a.deleteStaffRule},
 		Route{Method: "GET", Path: "/staff/exporters", Summary: "The flow exporters the collector hears, with a warning when an active timeout makes the reaction target impossible", Tag: "staff",
-			access: user, Scope: staffR, Role: account.RoleNOC, Reply: Page[ExporterDTO]{}, Status: 200, handle: a.staffExporters},
+			access: user, Scope: staffR, Role: account.RoleNOC, Reply: ExportersDTO{}, Status: 200, handle: a.staffExporters},
 	)
 }
 
@@ -311,6 +311,14 @@ func staffRuleDTO(r mitigation.StaffRule) StaffRuleDTO {
 		d.Vectors = append(d.Vectors, string(v))
 	}
 	return d
+}
+
+// ExportersDTO lists the flow exporters the collector hears. Items is empty, and Error says
+// why, when no process running the collector role reported in the last 15 s (an empty list
+// with no error: the collector hears no exporter).
+type ExportersDTO struct {
+	Items []ExporterDTO `json:"items"`
+	Error string        `json:"error,omitempty"`
 }
 
 // ExporterDTO is one flow exporter (a router) as the collector of the serving process hears it.
@@ -692,13 +700,15 @@ func (a *API) edgeRules(w http.ResponseWriter, r *http.Request) error {
 }
 
 // staffExporters lists the exporters the collector hears (from the store when another process
-// runs the collector role); empty when no collector reported recently.
+// runs the collector role); empty, with error saying why, when no collector reported recently.
 func (a *API) staffExporters(w http.ResponseWriter, r *http.Request) error {
-	out := Page[ExporterDTO]{Items: []ExporterDTO{}}
+	out := ExportersDTO{Items: []ExporterDTO{}}
 	if a.deps.Netguard.Exporters != nil {
 		list, err := a.deps.Netguard.Exporters(r.Context())
 		var stale *mitigation.NoReportError
-		if err != nil && !errors.As(err, &stale) {
+		if errors.As(err, &stale) {
+			out.Error = stale.Error()
+		} else if err != nil {
 			return err
 		}
 		for _, e := range list {

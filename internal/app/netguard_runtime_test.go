@@ -81,6 +81,7 @@ type ngExportersReply struct {
 		Format       string `json:"format"`
 		SamplingRate uint32 `json:"samplingRate"`
 	} `json:"items"`
+	Error string `json:"error"`
 }
 
 type ngEdgeReply struct {
@@ -185,7 +186,7 @@ func TestNetguardSplitRolesShareRuntimeStatus(t *testing.T) {
 		}
 
 		ex := ngExporters(t, front)
-		if len(ex.Items) != 1 || ex.Items[0].Address != "127.0.0.1" || ex.Items[0].Format != "netflow5" || ex.Items[0].SamplingRate != 100 {
+		if len(ex.Items) != 1 || ex.Items[0].Address != "127.0.0.1" || ex.Items[0].Format != "netflow5" || ex.Items[0].SamplingRate != 100 || ex.Error != "" {
 			t.Errorf("exporters on the api process: %+v", ex)
 		}
 		edge := ngEdge(t, front)
@@ -202,8 +203,9 @@ func TestNetguardSplitRolesShareRuntimeStatus(t *testing.T) {
 
 		// The back process stops reporting: 15 s later the front shows neither, and says why.
 		front.Clock.Advance(15*time.Second + time.Microsecond)
-		if ex := ngExporters(t, front); len(ex.Items) != 0 {
-			t.Errorf("stale exporters shown: %+v", ex)
+		if ex := ngExporters(t, front); len(ex.Items) != 0 ||
+			!strings.HasPrefix(ex.Error, "no process running the collector role reported in the last 15s (last report from ") {
+			t.Errorf("stale exporters: %+v", ex)
 		}
 		edge = ngEdge(t, front)
 		if edge.Applied != nil || len(edge.Peers) != 0 || len(edge.Rules) != 1 ||
@@ -226,7 +228,7 @@ func TestNetguardSplitRolesShareRuntimeStatus(t *testing.T) {
 		if err := back.App.NetguardPublish(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if ex := ngExporters(t, front); len(ex.Items) != 1 {
+		if ex := ngExporters(t, front); len(ex.Items) != 1 || ex.Error != "" {
 			t.Errorf("exporters after a new report: %+v", ex)
 		}
 		if edge := ngEdge(t, front); edge.Applied == nil || !*edge.Applied {
