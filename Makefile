@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED ?= 0
 
-.PHONY: help run build test test-short bench bench-api bench-billing bench-fleet bench-netguard fuzz fmt lint
+.PHONY: help run build test test-short bench bench-api bench-billing bench-fleet bench-netguard bench-store fuzz fmt lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -32,6 +32,11 @@ bench-api: ## requests/s and p99 of GET /api/v1/me on SQLite and PostgreSQL, and
 
 bench-netguard: ## flow ingest, detection latency and memory per IP: itsgow vs FastNetMon (docs/netguard-bench.md)
 	scripts/bench-netguard.sh
+
+bench-store: ## traffic points written per second (the 10-second points of 100,000 active IPs), SQLite and PostgreSQL
+	@url=$$(scripts/pg.sh start /tmp/itsgow-bench-store-pg 55434) && \
+	  ITSGOW_TEST_POSTGRES_URL=$$url $(GO) test ./internal/store -run '^$$' -bench InsertTraffic -benchtime 5x; \
+	  rc=$$?; scripts/pg.sh stop /tmp/itsgow-bench-store-pg; exit $$rc
 
 bench-billing: ## renewal run over 100,000 contracts (contracts/s) and invoices/s with 8 writers, SQLite and PostgreSQL
 	scripts/bench-billing.sh

@@ -5,7 +5,10 @@
 #       for NetFlow v5, IPFIX and sFlow, raising the send rate until loss appears; CPU from
 #       /proc/<pid>/stat gives records per CPU-second. Both tools listen at once and take the
 #       steps in turn (itsgow at a rate, FastNetMon at the same rate, the next rate...), so that
-#       a noisy machine weighs on both alike; the ratio is printed per step and at the end;
+#       a noisy machine weighs on both alike; the ratio is printed per step and at the end.
+#       A third listener, "floor", is itsgow's collector receiving and decoding the same flows
+#       and counting nothing (benchdriver receive --no-detector): the cost of the kernel, the
+#       receive loop and the decoders alone, which bounds what any counting can reach;
 #   (b) detection latency: first attack datagram to detection (itsgow: the confirmation;
 #       FastNetMon: its ban script), p50 and p99 over 20 runs at 10x and 2x the threshold;
 #   (c) memory per tracked IP: RSS with 100,000 tracked IPs minus RSS with none, idle;
@@ -20,14 +23,14 @@
 # a service. Sets net.core.rmem_max/rmem_default to 32 MiB for the run and restores them.
 #
 # Environment: STEP (seconds per ingest step, 5), RUNS (latency runs, 20), FORMATS
-# ("netflow5 ipfix sflow"), TOOLS ("itsgow fastnetmon"), FNM_CONNTRACK (off), OUT (results file),
+# ("netflow5 ipfix sflow"), TOOLS ("itsgow fastnetmon floor"), FNM_CONNTRACK (off), OUT (results file),
 # ITSGOW_BIRD (on: part (d) after the others when TOOLS has itsgow; off; only: part (d) alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP=${STEP:-5}
 RUNS=${RUNS:-20}
 FORMATS=${FORMATS-netflow5 ipfix sflow}
-TOOLS=${TOOLS-itsgow fastnetmon}
+TOOLS=${TOOLS-itsgow fastnetmon floor}
 FNM_CONNTRACK=${FNM_CONNTRACK:-off}
 ITSGOW_BIRD=${ITSGOW_BIRD:-on}
 case $ITSGOW_BIRD in on|off|only) ;; *) echo "ITSGOW_BIRD: on, off or only" >&2; exit 2 ;; esac
@@ -99,6 +102,17 @@ itsgow_start() { # $1 tracked IPs
 }
 itsgow_count() { python3 -c "import json; print(json.load(open('$work/itsgow-stats.json'))['flows'])"; }
 itsgow_to() { case $1 in ipfix) echo $it_ipfix ;; sflow) echo $it_sflow ;; *) echo $it_nf ;; esac; }
+# The floor: the same collector, decoding and counting nothing, on ports of its own.
+fl_nf=127.0.0.1:13055 fl_ipfix=127.0.0.1:15739 fl_sflow=127.0.0.1:17343
+floor_start() {
+  "$bin" receive --netflow $fl_nf --ipfix $fl_ipfix --sflow $fl_sflow --tracked 0 --no-detector \
+    --stats "$work/floor-stats.json" 2>>"$work/floor.err" &
+  pid=$!
+  wait_port 13055; wait_port 17343
+  for _ in $(seq 1 100); do [ -s "$work/floor-stats.json" ] && break; sleep 0.05; done
+}
+floor_count() { python3 -c "import json; print(json.load(open('$work/floor-stats.json'))['flows'])"; }
+floor_to() { case $1 in ipfix) echo $fl_ipfix ;; sflow) echo $fl_sflow ;; *) echo $fl_nf ;; esac; }
 
 # --- FastNetMon ---------------------------------------------------------------------------------
 fnm_prom=127.0.0.1:29209
@@ -183,7 +197,11 @@ rates() { case $1 in sflow) echo 250000 500000 750000 1000000 1500000 2000000 30
 # when nothing was lost, best*[tool]; stopped[tool]=1 at the first loss.
 ingest_step() {
   local tool=$1 f=$2 rate=$3 to count p c0 t0 res sent c1 t1 got cpu_s per_core loss
-  if [ "$tool" = itsgow ]; then to=$(itsgow_to "$f"); count=itsgow_count; else to=$(fnm_to "$f"); count=fnm_count; fi
+  case $tool in
+  itsgow) to=$(itsgow_to "$f"); count=itsgow_count ;;
+  floor) to=$(floor_to "$f"); count=floor_count ;;
+  *) to=$(fnm_to "$f"); count=fnm_count ;;
+  esac
   p=${tool_pid[$tool]}
   c0=$($count); t0=$(cpu_ticks "$p")
   res=$("$bin" send --to "$to" --format "$f" --rate "$rate" --duration "${STEP}s")
@@ -208,8 +226,7 @@ ingest() {
   local f=$1 tool rate all both
   for tool in $TOOLS; do
     best[$tool]=0 best_core[$tool]=0 best_cpu[$tool]=0 stopped[$tool]=0
-    if [ "$tool" = itsgow ]; then "$bin" send --to "$(itsgow_to "$f")" --format "$f" --rate 10000 --duration 1s >/dev/null # templates, warm-up
-    else "$bin" send --to "$(fnm_to "$f")" --format "$f" --rate 10000 --duration 1s >/dev/null; fi
+    "$bin" send --to "$("${tool/fastnetmon/fnm}_to" "$f")" --format "$f" --rate 10000 --duration 1s >/dev/null # templates, warm-up
   done
   sleep 1
   for rate in $(rates "$f"); do
@@ -222,6 +239,9 @@ ingest() {
     if [ "$both" = 1 ] && [ -n "${step_core[itsgow]:-}" ] && [ -n "${step_core[fastnetmon]:-}" ]; then
       say "ingest $f at $rate/s, both without loss: itsgow / FastNetMon records per CPU-second $(python3 -c "print(round(${step_core[itsgow]}/max(${step_core[fastnetmon]},1), 2))")"
     fi
+    if [ -n "${step_core[floor]:-}" ] && [ -n "${step_core[fastnetmon]:-}" ] && [ "${stopped[floor]}" = 0 ]; then
+      say "ingest $f at $rate/s: itsgow's floor (receive and decode, no counting) / FastNetMon records per CPU-second $(python3 -c "print(round(${step_core[floor]}/max(${step_core[fastnetmon]},1), 2))")"
+    fi
     all=1
     for tool in $TOOLS; do [ "${stopped[$tool]}" = 1 ] || all=0; done
     [ "$all" = 1 ] && break
@@ -231,6 +251,9 @@ ingest() {
   done
   if [[ " $TOOLS " == *" itsgow "* && " $TOOLS " == *" fastnetmon "* ]]; then
     say "ingest $f RESULT itsgow / FastNetMon, records per CPU-second at each one's highest loss-free rate: $(python3 -c "print(round(${best_core[itsgow]}/max(${best_core[fastnetmon]},1), 2))")"
+  fi
+  if [[ " $TOOLS " == *" floor "* && " $TOOLS " == *" fastnetmon "* ]]; then
+    say "ingest $f RESULT itsgow's floor (receive and decode, no counting) / FastNetMon, records per CPU-second at each one's highest loss-free rate: $(python3 -c "print(round(${best_core[floor]}/max(${best_core[fastnetmon]},1), 2))")"
   fi
 }
 
@@ -330,15 +353,19 @@ EOF
 
 fnm_version=$(dpkg-query -W -f '${Version}' fastnetmon 2>/dev/null || echo none)
 say "bench-netguard $(date -u +%FT%TZ) on $(nproc) cores, $(uname -r); $TRACKED tracked IPs, threshold $THRESHOLD packets/s, FastNetMon $fnm_version connection tracking $FNM_CONNTRACK; itsgow export delay $ITSGOW_EXPORT_DELAY, tick $ITSGOW_TICK, fast severity $ITSGOW_FAST_SEVERITY, confirm after $ITSGOW_CONFIRM_AFTER, confirm only when not quiet: $ITSGOW_CONFIRM_NOT_QUIET"
-for tool in $TOOLS; do memory "$tool"; pkill_pid "$pid"; pid=""; done
+for tool in $TOOLS; do [ "$tool" = floor ] || memory "$tool"; pkill_pid "$pid"; pid=""; done
 # Both tools listen at once (each on its own ports) for the ingest ladder and the latency runs.
 for tool in $TOOLS; do
-  if [ "$tool" = itsgow ]; then itsgow_start $TRACKED; else fnm_start "$work/fnm-networks"; fi
+  case $tool in
+  itsgow) itsgow_start $TRACKED ;;
+  floor) floor_start ;;
+  *) fnm_start "$work/fnm-networks" ;;
+  esac
   tool_pid[$tool]=$pid
   pid=""
 done
 for f in $FORMATS; do ingest "$f"; done
-for tool in $TOOLS; do latency "$tool"; done
+for tool in $TOOLS; do [ "$tool" = floor ] || latency "$tool"; done
 for tool in $TOOLS; do pkill_pid "${tool_pid[$tool]}"; tool_pid[$tool]=""; done
 if [ "$ITSGOW_BIRD" = only ] || { [ "$ITSGOW_BIRD" = on ] && [[ " $TOOLS " == *" itsgow "* ]]; }; then bird_latency; fi
 say "results in $OUT"

@@ -14,7 +14,7 @@ import (
 // BenchmarkInsertTraffic writes what the per-IP traffic series hands the store every 10 s with
 // 100,000 active IPs: 100,000 points of the 10 s scale, in the batches of 500 the watch loop
 // uses. The points/s metric says how many active IPs a store keeps up with (points/s x 10).
-// Postgres runs when ITSGOW_TEST_POSTGRES_URL is set (make bench-store starts one).
+// PostgreSQL runs when ITSGOW_TEST_POSTGRES_URL is set (make bench-store starts one).
 func BenchmarkInsertTraffic(b *testing.B) {
 	const ips, batch = 100_000, 500
 	run := func(b *testing.B, db *store.DB) {

@@ -98,6 +98,7 @@ func receive(ctx context.Context, args []string) error {
 	eventsPath := fs.String("events", "", "file appended with \"unix_seconds ip confirmed\" per confirmed attack")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile here")
 	noSeries := fs.Bool("no-series", false, "feed the detector alone, without the per-IP traffic series itsgow serve keeps")
+	noDetector := fs.Bool("no-detector", false, "decode only, counting nothing: the floor of receive and decode")
 	_ = fs.Parse(args)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -137,6 +138,9 @@ func receive(ctx context.Context, args []string) error {
 		series = mitigation.NewSeries(mitigation.DefaultConfig().TrafficDelay)
 		series.Track(ips)
 		sink = mitigation.NewIngest(det, series)
+	}
+	if *noDetector {
+		sink = discard{}
 	}
 	var after runtime.MemStats
 	runtime.GC()
@@ -202,6 +206,13 @@ func receive(ctx context.Context, args []string) error {
 	return c.Run(ctx)
 }
 
+// discard is a sink that takes records and does nothing with them (--no-detector).
+type discard struct{}
+
+func (discard) Add(*netguard.Flow, time.Time)                {}
+func (discard) AddBatch([]netguard.Flow, time.Time)          {}
+func (discard) AddBatchLane(int, []netguard.Flow, time.Time) {}
+
 func writeStats(path string, cs collector.Stats, ds detect.Stats, perIP float64) {
 	b, _ := json.Marshal(map[string]any{
 		"datagrams": cs.Datagrams, "flows": cs.Flows, "socket_drops": cs.SocketDrops, "malformed": cs.Malformed,
@@ -266,6 +277,17 @@ func send(ctx context.Context, args []string) error {
 	msgs := make([]ipv4.Message, batch)
 	start := time.Now()
 	var sent, records, errs uint64
+	// Each socket is an exporter of its own to the collector (its own source port): each sends
+	// the pool's first datagram, which carries the templates, before its share of the rest,
+	// whose later templates may fall to the other socket.
+	for _, s := range socks {
+		if _, err := s.conn.Write(pool[0].data); err != nil {
+			errs++
+			continue
+		}
+		sent++
+		records += uint64(pool[0].records)
+	}
 	next := 0
 	for {
 		el := time.Since(start)
