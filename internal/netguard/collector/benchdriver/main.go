@@ -255,9 +255,21 @@ func send(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, perDatagram, err := datagramPool(f, *tracked, time.Now())
+	encoded := time.Now()
+	pool, perDatagram, err := datagramPool(f, *tracked, encoded)
 	if err != nil {
 		return err
+	}
+	// The pool's records end when it was encoded; each datagram is restamped to the time it is
+	// sent (to the millisecond), as an exporter's records end about when it sends them: sent
+	// as encoded, the records of a 5-second step would all be of one second, more and more
+	// late, which no exporter does and which makes a collector that spreads records over the
+	// seconds they cover judge that second again and again.
+	stamped := make([]time.Duration, len(pool)) // each datagram's shift so far
+	restamp := func(i int) {
+		want := time.Since(encoded).Truncate(time.Millisecond)
+		flowgen.Restamp(pool[i].data, f, want-stamped[i])
+		stamped[i] = want
 	}
 	type sock struct {
 		pc   *ipv4.PacketConn
@@ -281,6 +293,7 @@ func send(ctx context.Context, args []string) error {
 	// the pool's first datagram, which carries the templates, before its share of the rest,
 	// whose later templates may fall to the other socket.
 	for _, s := range socks {
+		restamp(0)
 		if _, err := s.conn.Write(pool[0].data); err != nil {
 			errs++
 			continue
@@ -301,8 +314,9 @@ func send(ctx context.Context, args []string) error {
 		}
 		n := int(min(due-sent, batch))
 		for i := range n {
-			d := pool[(next+i)%len(pool)]
-			msgs[i].Buffers = [][]byte{d.data}
+			j := (next + i) % len(pool)
+			restamp(j)
+			msgs[i].Buffers = [][]byte{pool[j].data}
 		}
 		s := socks[(next/batch)%len(socks)]
 		w, err := s.pc.WriteBatch(msgs[:n], 0)
