@@ -48,11 +48,13 @@ const claimWindow = 4096
 // ClaimSlot claims a free index of the pool for the transaction. SQLite has one writer: the
 // lowest free index. PostgreSQL lets concurrent deliveries allocate in parallel: each takes the
 // lowest index that no committed row holds and no other running transaction has claimed
-// (pg_try_advisory_xact_lock on (pool, index), held until the transaction ends, like SELECT
+// (pg_try_advisory_xact_lock on (schema and pool, index), held until the transaction ends, like SELECT
 // ... FOR UPDATE SKIP LOCKED on rows that do not exist yet). After the claim, a new statement
 // checks again that no row holds the index: a transaction that held it and committed released
-// its lock only once its row was visible. Indexes past 2^31 (huge IPv6 pools) fall back to a
-// lock on the pool row.
+// its lock only once its row was visible. Advisory locks are shared by the whole database:
+// the key names the schema, so that the pools of two schemas (parallel tests, two
+// installations in one database) never take each other's indexes. Indexes past 2^31 (huge
+// IPv6 pools) fall back to a lock on the pool row.
 func (q *Q) ClaimSlot(ctx context.Context, pool int64, first, last int64) (int64, bool, error) {
 	low, ok, err := q.FreeSlot(ctx, pool, first, last)
 	if err != nil || !ok || q.db.engine != Postgres {
@@ -70,7 +72,7 @@ func (q *Q) ClaimSlot(ctx context.Context, pool int64, first, last int64) (int64
 		var n int64
 		err := q.row(ctx, `SELECT free.n FROM (SELECT g.n FROM generate_series(?::bigint, ?::bigint) AS g(n)
 			WHERE NOT EXISTS (SELECT 1 FROM ip_addresses a WHERE a.pool_id = ? AND a.n = g.n) OFFSET 0) free
-			WHERE pg_try_advisory_xact_lock(?::integer, free.n::integer) LIMIT 1`, from, to, pool, pool).Scan(&n)
+			WHERE pg_try_advisory_xact_lock(hashtext(current_schema() || '.ip_pools.' || ?::bigint::text), free.n::integer) LIMIT 1`, from, to, pool, pool).Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {
 			from = to + 1
 			continue
