@@ -203,3 +203,42 @@ func TestProfileTestLiveLastMinute(t *testing.T) {
 		t.Errorf("gaming, live: %+v", res)
 	}
 }
+
+// A range over an attack still going on takes its older seconds from the store and its last
+// minute live, each second once: the pre-roll and the first two minutes of the flood are only
+// in the store by now (the detector keeps 64 s), the last 35 s only in the detector (not yet
+// settled, so not yet stored).
+func TestProfileTestOnAnAttackGoingOn(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	e.tick()
+	for range 70 {
+		e.second(target, 1_000)
+	}
+	started := e.clock.Now()
+	for range 150 {
+		e.second(target, 301_000)
+	}
+	if len(e.svc.Open()) != 1 {
+		t.Fatalf("the attack is not going on: %+v", e.svc.Open())
+	}
+	now := e.clock.Now()
+	stored, err := e.db.Netguard().AttackSeconds(e.ctx, target, t0, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) == 0 || !stored[len(stored)-1].At.Before(now.Add(-mitigation.HistorySettle+time.Second)) {
+		t.Fatalf("stored seconds: %d, the last at %v (now %v)", len(stored), stored[len(stored)-1].At, now)
+	}
+	from := started.Add(-mitigation.HistoryPreRoll)
+	res, err := e.watch.TestProfile(e.ctx, 0, target, "gaming", from, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int(now.Sub(from) / time.Second); res.Seconds != want {
+		t.Errorf("seconds: %d, want %d (stored and live, each once)", res.Seconds, want)
+	}
+	if res.AttackPackets != 150*301_000 || res.LegitimatePackets != 60*1_000 {
+		t.Errorf("attack %d and legitimate %d packets, want %d and %d", res.AttackPackets, res.LegitimatePackets, 150*301_000, 60*1_000)
+	}
+}
