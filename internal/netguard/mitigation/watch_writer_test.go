@@ -81,14 +81,25 @@ func waitQueue(t *testing.T, w *mitigation.Watch) {
 	}
 }
 
-// tenSecondPoints returns the stored 10-second points of ip since from.
-func (e *env) tenSecondPoints(t *testing.T, from time.Time) []netguard.TrafficPoint {
+// wantEveryInterval checks that the target's 10-second points since from (at least n) are all
+// stored, in order, one per interval, none empty: the target had traffic in each.
+func (e *env) wantEveryInterval(t *testing.T, from time.Time, n int) {
 	t.Helper()
 	pts, err := e.db.Netguard().TrafficPoints(e.ctx, target, netguard.Scale10s, from, e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pts
+	if len(pts) < n {
+		t.Fatalf("only %d points stored", len(pts))
+	}
+	for i, p := range pts {
+		if i > 0 && p.At.Sub(pts[i-1].At) != 10*time.Second {
+			t.Fatalf("points %d and %d are %s apart: %v then %v", i-1, i, p.At.Sub(pts[i-1].At), pts[i-1].At, p.At)
+		}
+		if p.In.PPS == 0 {
+			t.Fatalf("an interval with traffic stored as empty: %+v", p)
+		}
+	}
 }
 
 // While the store holds a traffic write (100,000 active IPs hand it 100,000 points every 10 s),
@@ -175,21 +186,7 @@ func TestSlowTrafficWritesDoNotDelayDetection(t *testing.T) {
 		t.Fatalf("%d points left after the writer stopped", n)
 	}
 
-	// Every 10-second interval since the traffic started is stored, in order, each once.
-	pts := e.tenSecondPoints(t, from)
-	if len(pts) < 10 {
-		t.Fatalf("only %d points stored", len(pts))
-	}
-	for i := 1; i < len(pts); i++ {
-		if got := pts[i].At.Sub(pts[i-1].At); got != 10*time.Second {
-			t.Fatalf("points %d and %d are %s apart: %v then %v", i-1, i, got, pts[i-1].At, pts[i].At)
-		}
-	}
-	for _, p := range pts {
-		if p.In.PPS == 0 {
-			t.Fatalf("an interval with traffic stored as empty: %+v", p)
-		}
-	}
+	e.wantEveryInterval(t, from, 10)
 	if _, dropped := e.watch.TrafficQueue(); dropped != 0 {
 		t.Fatalf("%d points dropped", dropped)
 	}
@@ -243,15 +240,7 @@ func TestTickWritesTrafficWithoutAWriter(t *testing.T) {
 	if n, _ := e.watch.TrafficQueue(); n != 0 {
 		t.Fatalf("%d points left", n)
 	}
-	pts := e.tenSecondPoints(t, from)
-	if len(pts) < 5 {
-		t.Fatalf("only %d points stored", len(pts))
-	}
-	for i := 1; i < len(pts); i++ {
-		if got := pts[i].At.Sub(pts[i-1].At); got != 10*time.Second {
-			t.Fatalf("points %d and %d are %s apart", i-1, i, got)
-		}
-	}
+	e.wantEveryInterval(t, from, 5)
 }
 
 // gateDir is a directory whose listing can be held, as a store reading a large fleet holds
