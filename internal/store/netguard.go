@@ -309,11 +309,14 @@ func (s netguardStore) prune(ctx context.Context, query string, before time.Time
 }
 
 // InsertTraffic implements mitigation.Store: one transaction, one multi-row statement per
-// hundred points.
+// hundred points. A point given twice (a live point and its final version, in a backlog the
+// watch writes at once) is written once, as given last: PostgreSQL refuses a statement whose
+// ON CONFLICT would update one row twice.
 func (s netguardStore) InsertTraffic(ctx context.Context, pts []netguard.TrafficPoint) error {
 	if len(pts) == 0 {
 		return nil
 	}
+	pts = lastOfEachPoint(pts)
 	return s.db.WithTx(ctx, func(q *Q) error {
 		for len(pts) > 0 {
 			n := min(len(pts), 100)
@@ -337,6 +340,30 @@ func (s netguardStore) InsertTraffic(ctx context.Context, pts []netguard.Traffic
 		}
 		return nil
 	})
+}
+
+// lastOfEachPoint returns pts without the points given again later for the same IP, scale and
+// time (as stored: to the microsecond), in their order; pts itself when none is.
+func lastOfEachPoint(pts []netguard.TrafficPoint) []netguard.TrafficPoint {
+	type key struct {
+		ip    netip.Addr
+		scale netguard.Scale
+		at    int64
+	}
+	last := make(map[key]int, len(pts))
+	for i, p := range pts {
+		last[key{p.IP.Unmap(), p.Scale, p.At.UnixMicro()}] = i
+	}
+	if len(last) == len(pts) {
+		return pts
+	}
+	out := make([]netguard.TrafficPoint, 0, len(last))
+	for i, p := range pts {
+		if last[key{p.IP.Unmap(), p.Scale, p.At.UnixMicro()}] == i {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // TrafficPoints implements mitigation.Reader.

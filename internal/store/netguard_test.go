@@ -157,9 +157,15 @@ func TestNetguardAttacksAndTraffic(t *testing.T) {
 		if err := s.InsertTraffic(ctx, pts[3:4]); err != nil {
 			t.Fatal(err)
 		}
+		// One batch giving a point twice (a live point, then its final version): the last wins.
+		live, final := pts[2], pts[2]
+		live.In.PPS, final.In.PPS = 7, 8
+		if err := s.InsertTraffic(ctx, []netguard.TrafficPoint{live, pts[4], final}); err != nil {
+			t.Fatalf("a point given twice in one batch: %v", err)
+		}
 		from := pts[0].At
 		back, err := s.TrafficPoints(ctx, ip, netguard.Scale10s, from, from.Add(time.Minute))
-		if err != nil || len(back) != 6 || back[3].In.BPS != 42 || back[5].Out.PPS != 4 || !back[1].At.Equal(from.Add(10*time.Second)) {
+		if err != nil || len(back) != 6 || back[3].In.BPS != 42 || back[2].In.PPS != 8 || back[5].Out.PPS != 4 || !back[1].At.Equal(from.Add(10*time.Second)) {
 			t.Errorf("read back %+v %v", back, err)
 		}
 		if n, err := s.PruneTraffic(ctx, from.Add(100*time.Second)); err != nil || n != 10 {
