@@ -38,7 +38,7 @@ type Watch struct {
 	lastRefresh time.Time
 	background  bool          // StartBackground's goroutines run: Tick hands them the store's slow work
 	refreshing  bool          // a refresh was handed to the background and has not finished
-	refreshGen  uint64        // counts Refresh calls, so that one during a background read is not lost
+	refreshGen  uint64        // counts Refresh and Track calls, so that a background read older than one is not applied
 	refreshKick chan struct{} // capacity 1
 	lastFilters time.Time
 	lastEvents  int
@@ -51,42 +51,48 @@ type Watch struct {
 // trafficQueue holds the traffic points Tick handed over until they are stored. With 100,000
 // active IPs the series hands out 100,000 points every 10 s (more at the minute's roll-ups):
 // written from Tick, they would hold up the detector's next judgement for as long as the store
-// takes. While a writer runs (StartBackground), Tick only queues them; otherwise (tests, a watch not
-// run) Tick writes them itself. Points a failed write left stay queued, ahead of newer ones,
-// and are written again; beyond maxQueuedPoints the oldest are dropped, and counted.
+// takes. While a writer runs (StartBackground), Tick only queues them; otherwise (tests, a watch
+// not run) Tick writes them itself. They are written oldest first, a batch at a time, the batch
+// staying at the head of the queue until written: a refused batch is tried again (and dropped,
+// counted, after maxWriteAttempts refusals in a row, so that a batch the store can never take
+// does not hold back every point behind it). Beyond maxQueuedPoints the oldest are dropped, and
+// counted.
 type trafficQueue struct {
-	mu      sync.Mutex
-	pts     []netguard.TrafficPoint
-	writer  bool          // a writer runs (StartBackground)
-	wake    chan struct{} // capacity 1: points are waiting
-	dropped uint64
+	mu       sync.Mutex
+	pts      []netguard.TrafficPoint // oldest first
+	base     uint64                  // points ever removed from the head (written or dropped)
+	failures int                     // refusals in a row
+	writer   bool                    // a writer runs (StartBackground)
+	wake     chan struct{}           // capacity 1: points are waiting
+	dropped  uint64
 
-	wmu sync.Mutex // one write at a time
+	wmu sync.Mutex // one writer at a time
 }
 
-// maxQueuedPoints bounds the traffic points waiting for the store: ten 10-second periods of
-// 100,000 active IPs (about 100 MB); older ones are dropped first.
+// maxQueuedPoints bounds the traffic points waiting for the store, the batch being written
+// included: ten 10-second periods of 100,000 active IPs (about 110 MB); older ones are dropped
+// first.
 const maxQueuedPoints = 1_000_000
 
 // trafficBatch is how many points one InsertTraffic call takes.
 const trafficBatch = 500
 
-// queue adds pts behind (or, front: ahead of) the waiting points, drops the oldest beyond the
-// bound, and reports whether a writer will store them.
-func (q *trafficQueue) queue(pts []netguard.TrafficPoint, front bool) (writer bool, dropped int) {
+// maxWriteAttempts is how many refusals in a row a batch of points gets before it is dropped:
+// a minute of retries with the writer, so that a store away for less loses nothing.
+const maxWriteAttempts = 60
+
+// queue adds pts behind the waiting points, drops the oldest beyond the bound, and reports
+// whether a writer will store them.
+func (q *trafficQueue) queue(pts []netguard.TrafficPoint) (writer bool, dropped int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if front {
-		q.pts = append(slices.Clip(pts), q.pts...)
-	} else {
-		q.pts = append(q.pts, pts...)
-	}
+	q.pts = append(q.pts, pts...)
 	if n := len(q.pts) - maxQueuedPoints; n > 0 {
-		q.pts = slices.Delete(q.pts, 0, n)
+		q.remove(uint64(n))
 		q.dropped += uint64(n)
 		dropped = n
 	}
-	if q.writer && !front {
+	if q.writer && len(pts) > 0 {
 		select {
 		case q.wake <- struct{}{}:
 		default:
@@ -95,35 +101,62 @@ func (q *trafficQueue) queue(pts []netguard.TrafficPoint, front bool) (writer bo
 	return q.writer, dropped
 }
 
-// TrafficQueue reports the traffic points waiting for the store and how many were dropped
-// because the store fell too far behind.
+// remove takes n points off the head; q.mu is held. The points stay where they are in memory
+// (a batch being written may still read them) until an append moves the rest.
+func (q *trafficQueue) remove(n uint64) {
+	q.pts = q.pts[n:]
+	q.base += n
+}
+
+// TrafficQueue reports the traffic points waiting for the store, the batch being written
+// included, and how many were dropped because the store fell too far behind or refused them.
 func (w *Watch) TrafficQueue() (queued int, dropped uint64) {
 	w.traffic.mu.Lock()
 	defer w.traffic.mu.Unlock()
 	return len(w.traffic.pts), w.traffic.dropped
 }
 
-// writeTraffic writes the waiting points in batches, oldest first. On a failure the points
-// not written go back ahead of those queued since.
+// writeTraffic writes the waiting points a batch at a time, oldest first, until none waits or
+// the store refuses one.
 func (w *Watch) writeTraffic(ctx context.Context) error {
 	q := &w.traffic
 	q.wmu.Lock()
 	defer q.wmu.Unlock()
-	q.mu.Lock()
-	pts := q.pts
-	q.pts = nil
-	q.mu.Unlock()
-	for len(pts) > 0 {
-		n := min(len(pts), trafficBatch)
-		if err := w.svc.deps.Store.InsertTraffic(ctx, pts[:n]); err != nil {
-			if _, dropped := q.queue(pts, true); dropped > 0 {
-				w.log.LogAttrs(ctx, slog.LevelWarn, "netguard traffic points dropped: the store is too far behind", slog.Int("points", dropped))
-			}
-			return fmt.Errorf("write traffic: %w", err)
+	for {
+		q.mu.Lock()
+		n := min(len(q.pts), trafficBatch)
+		// The batch is read without the lock: queue only appends past it and drops only move
+		// the head, so nothing writes these points.
+		batch, first := q.pts[:n:n], q.base
+		q.mu.Unlock()
+		if n == 0 {
+			return nil
 		}
-		pts = pts[n:]
+		err := w.svc.deps.Store.InsertTraffic(ctx, batch)
+		q.mu.Lock()
+		done := int64(first+uint64(n)) - int64(q.base) // what is left of the batch at the head
+		if err == nil {
+			q.failures = 0
+			if done > 0 {
+				q.remove(uint64(done))
+			}
+			q.mu.Unlock()
+			continue
+		}
+		q.failures++
+		gaveUp := q.failures >= maxWriteAttempts && done > 0
+		if gaveUp {
+			q.remove(uint64(done))
+			q.dropped += uint64(done)
+			q.failures = 0
+		}
+		q.mu.Unlock()
+		if gaveUp {
+			w.log.LogAttrs(ctx, slog.LevelError, "netguard traffic points dropped: the store refused them",
+				slog.Int("points", int(done)), slog.Int("attempts", maxWriteAttempts), slog.String(logkey.Error, err.Error()))
+		}
+		return fmt.Errorf("write traffic: %w", err)
 	}
-	return nil
 }
 
 // StartBackground starts the goroutines that take the store's slow work off Tick from now on,
@@ -135,6 +168,10 @@ func (w *Watch) writeTraffic(ctx context.Context) error {
 func (w *Watch) StartBackground(ctx context.Context) (wait func()) {
 	q := &w.traffic
 	q.mu.Lock()
+	if q.writer {
+		q.mu.Unlock()
+		panic("mitigation: Watch.StartBackground called while its background goroutines run")
+	}
 	if q.wake == nil {
 		q.wake = make(chan struct{}, 1)
 	}
@@ -149,7 +186,9 @@ func (w *Watch) StartBackground(ctx context.Context) (wait func()) {
 	wg.Go(func() {
 		w.refreshLoop(ctx, kick)
 		w.mu.Lock()
-		w.background, w.refreshing = false, false
+		if w.refreshKick == kick { // not started again meanwhile
+			w.background, w.refreshing = false, false
+		}
 		w.mu.Unlock()
 	})
 	return wg.Wait
@@ -237,6 +276,7 @@ func NewWatch(s *Service, det *detect.Detector, series *Series, cfg WatchConfig)
 func (w *Watch) Track(ip netip.Addr, profile string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.refreshGen++ // a background read under way may hold the former profile
 	if _, ok := w.tracked[ip]; ok {
 		w.track(ip, profile)
 	}
@@ -270,7 +310,10 @@ func (w *Watch) Tick(ctx context.Context) error {
 			// them while the detector goes on judging. The first refresh, and one asked for
 			// (Refresh), are done here: their IPs are tracked from this Tick on.
 			w.refreshing = true
-			w.refreshKick <- struct{}{}
+			select {
+			case w.refreshKick <- struct{}{}:
+			default: // one is pending
+			}
 		} else if err := w.refreshIPs(ctx); err != nil {
 			list = append(list, fmt.Errorf("refresh tracked IPs: %w", err))
 		} else {
@@ -293,15 +336,13 @@ func (w *Watch) Tick(ctx context.Context) error {
 	if err := w.writeHistory(ctx, now); err != nil {
 		list = append(list, fmt.Errorf("write attack seconds: %w", err))
 	}
-	if pts := w.series.Flush(now); len(pts) > 0 {
-		writer, dropped := w.traffic.queue(pts, false)
-		if dropped > 0 {
-			list = append(list, fmt.Errorf("traffic points dropped, the store being too far behind: %d", dropped))
-		}
-		if !writer {
-			if err := w.writeTraffic(ctx); err != nil {
-				list = append(list, err)
-			}
+	writer, dropped := w.traffic.queue(w.series.Flush(now))
+	if dropped > 0 {
+		list = append(list, fmt.Errorf("traffic points dropped, the store being too far behind: %d", dropped))
+	}
+	if !writer { // no writer runs: this Tick writes what waits, a refused batch included
+		if err := w.writeTraffic(ctx); err != nil {
+			list = append(list, err)
 		}
 	}
 	return errors.Join(list...)
@@ -404,11 +445,15 @@ func (w *Watch) refreshLoop(ctx context.Context, kick <-chan struct{}) {
 		started := w.clock.Now()
 		owners, recs, err := w.readIPs(ctx)
 		w.mu.Lock()
-		if err == nil {
+		switch {
+		case err != nil:
+		case w.refreshGen != gen:
+			// Refresh or Track came during the read, which may predate them (a profile just
+			// changed): applying it could undo them. Again at the next Tick, at the Tick.
+			w.lastRefresh = time.Time{}
+		default:
 			w.applyIPs(owners, recs)
-			if w.refreshGen == gen { // else Refresh was called during the read: again at the next Tick
-				w.lastRefresh = started
-			}
+			w.lastRefresh = started
 		}
 		w.refreshing = false
 		w.mu.Unlock()

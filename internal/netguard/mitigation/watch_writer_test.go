@@ -19,6 +19,9 @@ type gateStore struct {
 	mitigation.Store
 	mu      sync.Mutex
 	held    chan struct{} // non-nil: InsertTraffic waits until it is closed
+	// recordsHeld, non-nil: the refresh's listing of the mitigation records waits until it is
+	// closed.
+	recordsHeld chan struct{}
 	entered chan struct{} // receives once per InsertTraffic that starts waiting
 	refuse  int           // InsertTraffic calls still to refuse
 	calls   int
@@ -38,6 +41,24 @@ func hold(held chan struct{}) (stuck bool) {
 	case <-time.After(holdLimit):
 		return true
 	}
+}
+
+// MitigationRecords holds the full listing (the refresh's) while recordsHeld is set, returning
+// the records as they were when the call came.
+func (g *gateStore) MitigationRecords(ctx context.Context, activeOnly bool) ([]mitigation.Record, error) {
+	recs, err := g.Store.MitigationRecords(ctx, activeOnly)
+	g.mu.Lock()
+	held := g.recordsHeld
+	g.mu.Unlock()
+	if held != nil && !activeOnly {
+		g.entered <- struct{}{}
+		if hold(held) {
+			g.mu.Lock()
+			g.stuck = true
+			g.mu.Unlock()
+		}
+	}
+	return recs, err
 }
 
 func (g *gateStore) InsertTraffic(ctx context.Context, pts []netguard.TrafficPoint) error {
@@ -319,6 +340,104 @@ func TestSlowDirectoryDoesNotDelayDetection(t *testing.T) {
 	gate.held = nil
 	gate.mu.Unlock()
 	until("the IP added during the listing tracked, without waiting a refresh period", func() bool { return tracked(third) })
+	gate.mu.Lock()
+	defer gate.mu.Unlock()
+	if gate.stuck {
+		t.Fatal("Tick waited for the held listing")
+	}
+}
+
+// A store refusing a batch of points for good (a value it cannot take) does not hold back the
+// points behind it: after maxWriteAttempts refusals in a row, a minute of retries, the batch is
+// dropped and counted, and the next ones are written.
+func TestRefusedTrafficBatchIsDroppedInTheEnd(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	gate := &gateStore{}
+	e.wrap = func(s mitigation.Store) mitigation.Store { gate.Store = s; return gate }
+	e.start()
+	ctx, cancel := context.WithCancel(e.ctx)
+	wait := e.watch.StartBackground(ctx)
+	defer wait()
+	defer cancel()
+	e.tick()
+	gate.mu.Lock()
+	gate.refuse = 1 << 30
+	gate.mu.Unlock()
+	for range 15 { // one interval ends: its points are refused
+		e.second(target, 1000)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, dropped := e.watch.TrafficQueue(); dropped > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the refused batch was never dropped")
+		}
+		e.clock.Advance(time.Second) // the writer's retry
+		time.Sleep(time.Millisecond)
+	}
+	gate.mu.Lock()
+	calls := gate.calls
+	gate.refuse = 0
+	gate.mu.Unlock()
+	if calls < 60 {
+		t.Errorf("dropped after %d attempts, want 60", calls)
+	}
+	from := e.clock.Now()
+	for range 30 {
+		e.second(target, 1000)
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	wait()
+	e.wantEveryInterval(t, from, 2)
+}
+
+// A profile chosen while a background refresh reads the records (which then hold the former
+// one) stays: the refresh is not applied, and the next Tick refreshes again.
+func TestProfileChangeDuringABackgroundRefreshStays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil, nil)
+	gate := &gateStore{entered: make(chan struct{}, 1)}
+	e.wrap = func(s mitigation.Store) mitigation.Store { gate.Store = s; return gate }
+	e.start()
+	if _, err := e.svc.SetProUse(e.ctx, staffActor, target, true); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(e.ctx)
+	wait := e.watch.StartBackground(ctx)
+	defer wait()
+	defer cancel()
+	e.tick() // the first refresh, at the Tick
+	if p, _ := e.det.Profile(target); p != mitigation.DefaultProfile {
+		t.Fatalf("profile before: %q", p)
+	}
+	gate.mu.Lock()
+	gate.recordsHeld = make(chan struct{})
+	gate.mu.Unlock()
+	e.clock.Advance(time.Minute)
+	e.tick()
+	select {
+	case <-gate.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no background refresh under way")
+	}
+	if _, err := e.svc.SetProfile(e.ctx, customer, e.cust.ID, target, "gaming"); err != nil {
+		t.Fatal(err)
+	}
+	gate.mu.Lock()
+	close(gate.recordsHeld)
+	gate.recordsHeld = nil
+	gate.mu.Unlock()
+	for range 100 {
+		e.tick()
+		if p, _ := e.det.Profile(target); p != "gaming" {
+			t.Fatalf("the refresh read before the change undid it: profile %q", p)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 	gate.mu.Lock()
 	defer gate.mu.Unlock()
 	if gate.stuck {
