@@ -265,11 +265,15 @@ func send(ctx context.Context, args []string) error {
 	// as encoded, the records of a 5-second step would all be of one second, more and more
 	// late, which no exporter does and which makes a collector that spreads records over the
 	// seconds they cover judge that second again and again.
-	stamped := make([]time.Duration, len(pool)) // each datagram's shift so far
+	// Each is restamped from its encoded bytes with the whole shift: shifts added up, NetFlow
+	// v9's header clock would run ahead by the second each remainder takes.
+	orig := make([][]byte, len(pool))
+	for i := range pool {
+		orig[i] = slices.Clone(pool[i].data)
+	}
 	restamp := func(i int) {
-		want := time.Since(encoded).Truncate(time.Millisecond)
-		flowgen.Restamp(pool[i].data, f, want-stamped[i])
-		stamped[i] = want
+		copy(pool[i].data, orig[i])
+		flowgen.Restamp(pool[i].data, f, time.Since(encoded).Truncate(time.Millisecond))
 	}
 	type sock struct {
 		pc   *ipv4.PacketConn
