@@ -17,14 +17,14 @@ import (
 // refused a number of times.
 type gateStore struct {
 	mitigation.Store
-	mu      sync.Mutex
-	held    chan struct{} // non-nil: InsertTraffic waits until it is closed
+	mu   sync.Mutex
+	held chan struct{} // non-nil: InsertTraffic waits until it is closed
 	// recordsHeld, non-nil: the refresh's listing of the mitigation records waits until it is
 	// closed.
 	recordsHeld chan struct{}
-	entered chan struct{} // receives once per InsertTraffic that starts waiting
-	refuse  int           // InsertTraffic calls still to refuse
-	calls   int
+	entered     chan struct{} // receives once per InsertTraffic that starts waiting
+	refuse      int           // InsertTraffic calls still to refuse
+	calls       int
 	// stuck is set when a held call was still held after holdLimit: whoever called it waited
 	// for the store.
 	stuck bool
