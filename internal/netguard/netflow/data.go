@@ -75,22 +75,12 @@ func (d *Decoder) emitRecord(exporter netip.Addr, rec *record, dom *domain, h *e
 		bytes = rec.outBytes
 	}
 	start, end := rec.times(h, dom)
+	// Field by field, every field: a composite literal zeroes the 152 bytes and copies them.
 	f := &d.flow
-	*f = netguard.Flow{
-		Exporter:     exporter,
-		Src:          rec.src,
-		Dst:          rec.dst,
-		SrcPort:      rec.srcPort,
-		DstPort:      rec.dstPort,
-		Proto:        rec.proto,
-		TCPFlags:     rec.tcpFlags,
-		Fragment:     rec.fragment,
-		Packets:      mulSat(pkts, uint64(rate)),
-		Bytes:        mulSat(bytes, uint64(rate)),
-		SamplingRate: rate,
-		Start:        unixNano(start),
-		End:          unixNano(end),
-	}
+	f.Exporter, f.Src, f.Dst = exporter, rec.src, rec.dst
+	f.SrcPort, f.DstPort, f.Proto, f.TCPFlags, f.Fragment = rec.srcPort, rec.dstPort, rec.proto, rec.tcpFlags, rec.fragment
+	f.Packets, f.Bytes, f.SamplingRate = mulSat(pkts, uint64(rate)), mulSat(bytes, uint64(rate)), rate
+	f.Start, f.End = unixNano(start), unixNano(end)
 	d.stats.Records++
 	emit(f)
 	return true

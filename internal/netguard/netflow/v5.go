@@ -45,21 +45,17 @@ func (d *Decoder) DecodeV5(exporter netip.Addr, pkt []byte, now time.Time, emit 
 		r := pkt[v5HeaderLen+i*v5RecordLen : v5HeaderLen+(i+1)*v5RecordLen]
 		first := binary.BigEndian.Uint32(r[24:])
 		last := binary.BigEndian.Uint32(r[28:])
-		*f = netguard.Flow{
-			Exporter:     exporter,
-			Src:          netip.AddrFrom4([4]byte(r[0:4])),
-			Dst:          netip.AddrFrom4([4]byte(r[4:8])),
-			SrcPort:      binary.BigEndian.Uint16(r[32:]),
-			DstPort:      binary.BigEndian.Uint16(r[34:]),
-			TCPFlags:     r[37],
-			Proto:        r[38],
-			Packets:      uint64(binary.BigEndian.Uint32(r[16:])) * uint64(rate),
-			Bytes:        uint64(binary.BigEndian.Uint32(r[20:])) * uint64(rate),
-			SamplingRate: rate,
-			// Signed differences survive the 49.7-day wrap of the uptime counter.
-			Start: unixNano(exportNs - int64(int32(uptime-first))*1e6),
-			End:   unixNano(exportNs - int64(int32(uptime-last))*1e6),
-		}
+		// Field by field, every field: a composite literal zeroes the 152 bytes and copies them.
+		f.Exporter = exporter
+		f.Src, f.Dst = netip.AddrFrom4([4]byte(r[0:4])), netip.AddrFrom4([4]byte(r[4:8]))
+		f.SrcPort, f.DstPort = binary.BigEndian.Uint16(r[32:]), binary.BigEndian.Uint16(r[34:])
+		f.TCPFlags, f.Proto, f.Fragment = r[37], r[38], false
+		f.Packets = uint64(binary.BigEndian.Uint32(r[16:])) * uint64(rate)
+		f.Bytes = uint64(binary.BigEndian.Uint32(r[20:])) * uint64(rate)
+		f.SamplingRate = rate
+		// Signed differences survive the 49.7-day wrap of the uptime counter.
+		f.Start = unixNano(exportNs - int64(int32(uptime-first))*1e6)
+		f.End = unixNano(exportNs - int64(int32(uptime-last))*1e6)
 		d.stats.Records++
 		emit(f)
 	}
