@@ -28,6 +28,10 @@ type NetguardDeps struct {
 	// processes running the collector role published (a *mitigation.NoReportError when none is
 	// recent); nil: not known.
 	Exporters func(ctx context.Context) ([]mitigation.Exporter, error)
+	// Traffic reports the collector's traffic writer backlog: this process's, else the sum of
+	// those the processes running the collector role published (a *mitigation.NoReportError when
+	// none is recent); nil: not known.
+	Traffic func(ctx context.Context) (mitigation.TrafficBacklog, error)
 	// ProfileTest measures a profile on the detector of this process (Watch.TestProfile); nil
 	// without the collector role.
 	ProfileTest func(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (mitigation.ProfileTest, error)
@@ -318,7 +322,14 @@ func staffRuleDTO(r mitigation.StaffRule) StaffRuleDTO {
 // with no error: the collector hears no exporter).
 type ExportersDTO struct {
 	Items []ExporterDTO `json:"items"`
-	Error string        `json:"error,omitempty"`
+	// TrafficQueued and TrafficDropped are the collector's traffic writer backlog (summed over
+	// the processes running the collector role): the per-IP traffic points (the charts) waiting
+	// to be written to the store, and those dropped since the process started because the store
+	// fell more than 1,000,000 points behind or refused a batch for a minute (the charts have
+	// gaps). Both are 0 when no collector reported.
+	TrafficQueued  int    `json:"trafficQueued"`
+	TrafficDropped uint64 `json:"trafficDropped"`
+	Error          string `json:"error,omitempty"`
 }
 
 // ExporterDTO is one flow exporter (a router) as the collector of the serving process hears it.
@@ -699,8 +710,9 @@ func (a *API) edgeRules(w http.ResponseWriter, r *http.Request) error {
 	return httpserver.WriteJSON(w, http.StatusOK, out)
 }
 
-// staffExporters lists the exporters the collector hears (from the store when another process
-// runs the collector role); empty, with error saying why, when no collector reported recently.
+// staffExporters lists the exporters the collector hears and its traffic writer's backlog (from
+// the store when another process runs the collector role); empty, with error saying why, when
+// no collector reported recently.
 func (a *API) staffExporters(w http.ResponseWriter, r *http.Request) error {
 	out := ExportersDTO{Items: []ExporterDTO{}}
 	if a.deps.Netguard.Exporters != nil {
@@ -715,6 +727,20 @@ func (a *API) staffExporters(w http.ResponseWriter, r *http.Request) error {
 			out.Items = append(out.Items, ExporterDTO{Address: e.Addr.String(), Format: e.Format, LastSeen: ngTime(e.LastSeen),
 				SamplingRate: e.SamplingRate, FlowsPerSecond: e.FlowsPerSecond, ActiveTimeoutSeconds: e.ActiveTimeout.Seconds(),
 				Warning: e.Warning})
+		}
+	}
+	if a.deps.Netguard.Traffic != nil {
+		b, err := a.deps.Netguard.Traffic(r.Context())
+		var stale *mitigation.NoReportError
+		switch {
+		case errors.As(err, &stale):
+			if out.Error == "" {
+				out.Error = stale.Error()
+			}
+		case err != nil:
+			return err
+		default:
+			out.TrafficQueued, out.TrafficDropped = b.Queued, b.Dropped
 		}
 	}
 	return httpserver.WriteJSON(w, http.StatusOK, out)

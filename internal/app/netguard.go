@@ -296,7 +296,7 @@ func (a *App) netguardAPI() api.NetguardDeps {
 	// last minute from the detector where this process runs the collector (a process without
 	// it tracks no IP: its detector holds nothing).
 	return api.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters(),
-		ProfileTest: a.Netguard.Watch.TestProfile}
+		Traffic: a.netguardTraffic(), ProfileTest: a.Netguard.Watch.TestProfile}
 }
 
 // netguardWeb gives the web interface its services of this capability.
@@ -305,7 +305,7 @@ func (a *App) netguardWeb() web.NetguardDeps {
 	// last minute from the detector where this process runs the collector (a process without
 	// it tracks no IP: its detector holds nothing).
 	return web.NetguardDeps{Mitigation: a.Netguard.Service, Edge: a.netguardEdgeState(), Exporters: a.netguardExporters(),
-		ProfileTest: a.Netguard.Watch.TestProfile}
+		Traffic: a.netguardTraffic(), ProfileTest: a.Netguard.Watch.TestProfile}
 }
 
 // netguardLoops are the long-running loops of this capability for the roles in a.Cfg.Roles:

@@ -15,8 +15,8 @@ import (
 	"github.com/itsgow/itsgow/internal/store"
 )
 
-// With the roles split over processes sharing one database, the collector's exporters and the
-// edge's state (applied rule set, BGP sessions) live in the memory of the process running the
+// With the roles split over processes sharing one database, the collector's exporters and
+// traffic backlog and the edge's state (applied rule set, BGP sessions) live in the memory of the process running the
 // role. That process publishes them to the store (netguard_runtime, one row per kind and
 // process) every netguardPublishEvery; a process without the role reads the fresh rows back for
 // the staff dashboard and API. A row older than netguardReportMaxAge is stale (its process
@@ -28,6 +28,7 @@ const (
 
 	runtimeExporters = "exporters" // []mitigation.Exporter, from the collector role
 	runtimeEdge      = "edge"      // mitigation.EdgeState, from the edge role
+	runtimeTraffic   = "traffic"   // mitigation.TrafficBacklog, from the collector role
 )
 
 // The bodies are the JSON of the mitigation types, field names as keys: a snapshot lives
@@ -37,13 +38,14 @@ const (
 func (a *App) netguardPublishes() bool { return a.Netguard.Collector != nil || a.Cfg.Has("edge") }
 
 // NetguardPublish writes this process's runtime status to the store: the exporters its collector
-// hears (collector role) and its edge state (edge role), and deletes the rows of processes gone
-// for netguardReportKeep. The loop calls it every netguardPublishEvery; tests call it directly.
+// hears and its traffic writer's backlog (collector role) and its edge state (edge role), and
+// deletes the rows of processes gone for netguardReportKeep. The loop calls it every netguardPublishEvery; tests call it directly.
 func (a *App) NetguardPublish(ctx context.Context) error {
 	now := a.Clock.Now()
 	var list []error
 	if c := a.Netguard.Collector; c != nil {
-		list = append(list, a.putRuntime(ctx, runtimeExporters, now, localExporters(c)))
+		list = append(list, a.putRuntime(ctx, runtimeExporters, now, localExporters(c)),
+			a.putRuntime(ctx, runtimeTraffic, now, a.Netguard.Watch.TrafficBacklog()))
 	}
 	if a.Cfg.Has("edge") {
 		list = append(list, a.putRuntime(ctx, runtimeEdge, now, a.Netguard.Edge.State()))
@@ -176,6 +178,32 @@ func (a *App) netguardExporters() func(context.Context) ([]mitigation.Exporter, 
 			}
 		}
 		slices.SortFunc(out, func(x, y mitigation.Exporter) int { return x.Addr.Compare(y.Addr) })
+		return out, nil
+	}
+}
+
+// netguardTraffic reports the traffic writer's backlog: this process's where it runs the
+// collector, else the sum of those the processes running the collector role published (each
+// writes the points of the flows it hears).
+func (a *App) netguardTraffic() func(context.Context) (mitigation.TrafficBacklog, error) {
+	if a.Netguard.Collector != nil {
+		w := a.Netguard.Watch
+		return func(context.Context) (mitigation.TrafficBacklog, error) { return w.TrafficBacklog(), nil }
+	}
+	return func(ctx context.Context) (mitigation.TrafficBacklog, error) {
+		snaps, err := a.freshRuntime(ctx, runtimeTraffic, "collector")
+		if err != nil {
+			return mitigation.TrafficBacklog{}, err
+		}
+		var out mitigation.TrafficBacklog
+		for _, s := range snaps {
+			var b mitigation.TrafficBacklog
+			if err := json.Unmarshal(s.Body, &b); err != nil {
+				return mitigation.TrafficBacklog{}, fmt.Errorf("netguard traffic backlog of %s: %w", s.Node, err)
+			}
+			out.Queued += b.Queued
+			out.Dropped += b.Dropped
+		}
 		return out, nil
 	}
 }

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"net"
@@ -81,7 +82,9 @@ type ngExportersReply struct {
 		Format       string `json:"format"`
 		SamplingRate uint32 `json:"samplingRate"`
 	} `json:"items"`
-	Error string `json:"error"`
+	TrafficQueued  *int    `json:"trafficQueued"`
+	TrafficDropped *uint64 `json:"trafficDropped"`
+	Error          string  `json:"error"`
 }
 
 type ngEdgeReply struct {
@@ -264,10 +267,86 @@ func TestNetguardRuntimeMergesProcesses(t *testing.T) {
 		t.Errorf("merged exporters: %+v", ex)
 	}
 
+	put("traffic", "c1:1", now.Add(-2*time.Second), mitigation.TrafficBacklog{Queued: 3, Dropped: 5})
+	put("traffic", "c2:1", now, mitigation.TrafficBacklog{Queued: 4})
+	put("traffic", "c3:1", now.Add(-16*time.Second), mitigation.TrafficBacklog{Queued: 100, Dropped: 100})
+	if ex := ngExporters(t, e); ex.TrafficQueued == nil || *ex.TrafficQueued != 7 || ex.TrafficDropped == nil || *ex.TrafficDropped != 5 {
+		t.Errorf("traffic backlog summed over the fresh collector processes: queued %v, dropped %v", ex.TrafficQueued, ex.TrafficDropped)
+	}
+
 	put("edge", "e1:1", now, mitigation.EdgeState{Synced: true, At: now})
 	put("edge", "e2:1", now.Add(-time.Second), mitigation.EdgeState{Synced: false, Error: "peer down", At: now})
 	edge := ngEdge(t, e)
 	if edge.Applied == nil || *edge.Applied || edge.Error != "e2:1: peer down" {
 		t.Errorf("merged edge states: %+v", edge)
 	}
+}
+
+// With the roles split, the front process shows the traffic backlog of the collector process:
+// a store refusing the traffic points for a minute (the table is away) makes the back's
+// writer drop them, and the front's API and dashboard say so; once its report is stale the
+// front shows no backlog.
+func TestNetguardSplitRolesShareTrafficBacklog(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, pg bool) {
+		ctx := context.Background()
+		back, front := ngSplit(t, pg)
+		w := back.App.Netguard.Watch
+		if err := back.App.NetguardPublish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ex := ngExporters(t, front)
+		if ex.TrafficQueued == nil || *ex.TrafficQueued != 0 || ex.TrafficDropped == nil || *ex.TrafficDropped != 0 || ex.Error != "" {
+			t.Fatalf("traffic backlog of an idle collector: %+v", ex)
+		}
+		if page := ngStaffPage(t, front); strings.Contains(page, `id="traffic-dropped"`) || strings.Contains(page, `id="traffic-queued"`) {
+			t.Error("/staff/network warns of a traffic backlog with none")
+		}
+
+		// The store refuses every traffic point: the writer tries each batch a minute (60 times,
+		// a second apart on the back's clock), then drops it.
+		sqlDB := back.App.DB.SQL()
+		if _, err := sqlDB.ExecContext(ctx, `ALTER TABLE netguard_traffic RENAME TO netguard_traffic_away`); err != nil {
+			t.Fatal(err)
+		}
+		ngWaitFor(t, "the demo IP tracked", 10*time.Second, func() bool {
+			back.Clock.Advance(time.Second)
+			return w.Stats().Tracked > 0
+		})
+		ngSendV5(t, back)
+		ngWaitFor(t, "the flows counted", 10*time.Second, func() bool { st := w.Stats(); return st.Flows > st.Untracked })
+		ngWaitFor(t, "traffic points dropped", 60*time.Second, func() bool {
+			back.Clock.Advance(time.Second)
+			return w.TrafficBacklog().Dropped > 0
+		})
+		if _, err := sqlDB.ExecContext(ctx, `ALTER TABLE netguard_traffic_away RENAME TO netguard_traffic`); err != nil {
+			t.Fatal(err)
+		}
+		ngWaitFor(t, "the traffic points left written", 30*time.Second, func() bool {
+			back.Clock.Advance(time.Second)
+			return w.TrafficBacklog().Queued == 0
+		})
+		dropped := w.TrafficBacklog().Dropped
+		if err := back.App.NetguardPublish(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ex = ngExporters(t, front)
+		if ex.TrafficDropped == nil || *ex.TrafficDropped != dropped || ex.TrafficQueued == nil || ex.Error != "" {
+			t.Errorf("traffic backlog on the api process: %+v, want %d dropped", ex, dropped)
+		}
+		page := ngStaffPage(t, front)
+		if want := fmt.Sprintf(`<div class="flash flash-warn" role="alert" id="traffic-dropped">%d traffic points were dropped`, dropped); !strings.Contains(page, want) {
+			t.Errorf("/staff/network on the web process lacks %q:\n%s", want, page)
+		}
+
+		// The back process stops reporting: once its report is stale, no backlog is shown.
+		front.Clock.Advance(back.Clock.Now().Sub(front.Clock.Now()) + 15*time.Second + time.Microsecond)
+		if ex := ngExporters(t, front); *ex.TrafficDropped != 0 || *ex.TrafficQueued != 0 ||
+			!strings.HasPrefix(ex.Error, "no process running the collector role reported in the last 15s") {
+			t.Errorf("stale traffic backlog: %+v", ex)
+		}
+		if page := ngStaffPage(t, front); strings.Contains(page, `id="traffic-dropped"`) {
+			t.Error("/staff/network shows a stale traffic backlog")
+		}
+	})
 }

@@ -31,6 +31,10 @@ type NetguardDeps struct {
 	// processes running the collector role published (a *mitigation.NoReportError when none is
 	// recent); nil: not known.
 	Exporters func(ctx context.Context) ([]mitigation.Exporter, error)
+	// Traffic reports the collector's traffic writer backlog: this process's, else the sum of
+	// those the processes running the collector role published (a *mitigation.NoReportError when
+	// none is recent); nil: not known.
+	Traffic func(ctx context.Context) (mitigation.TrafficBacklog, error)
 	// ProfileTest measures a profile on an IP's stored per-class history and, where this process
 	// runs the detector, its last minute (Watch.TestProfile); nil: not offered.
 	ProfileTest func(ctx context.Context, customer account.ID, ip netip.Addr, profile string, from, to time.Time) (mitigation.ProfileTest, error)
@@ -543,7 +547,9 @@ type ngStaffData struct {
 	// no process running it reported recently.
 	EdgeStale *mitigation.NoReportError
 	CollStale *mitigation.NoReportError
-	Levels    []int
+	// Traffic is the collector's traffic writer backlog (zero when not known).
+	Traffic mitigation.TrafficBacklog
+	Levels  []int
 	// IP prefills the force form.
 	IP string
 	// StaffRules are the staff's edge rules; Me the staff member looking (no approving one's own).
@@ -552,6 +558,13 @@ type ngStaffData struct {
 	// Rule prefills the staff rule form after an error.
 	Rule ngStaffRuleForm
 }
+
+// ngTrafficQueuedNotice is how many traffic points may wait for the store before the dashboard
+// says so: a tenth of the writer's bound, ten 10-second periods of 10,000 active IPs.
+const ngTrafficQueuedNotice = 100_000
+
+// TrafficBehind reports whether enough traffic points wait for the store to tell staff.
+func (d ngStaffData) TrafficBehind() bool { return d.Traffic.Queued > ngTrafficQueuedNotice }
 
 type ngStaffRuleRow struct {
 	Rule    mitigation.StaffRule
@@ -637,6 +650,17 @@ func (u *ui) ngStaffData(r *http.Request, lang string) (ngStaffData, error) {
 			return ngStaffData{}, err
 		default:
 			d.HasColl, d.Exporters = true, list
+		}
+	}
+	if f := u.deps.Netguard.Traffic; f != nil {
+		b, err := f(r.Context())
+		var stale *mitigation.NoReportError
+		switch {
+		case errors.As(err, &stale): // said by CollStale
+		case err != nil:
+			return ngStaffData{}, err
+		default:
+			d.Traffic = b
 		}
 	}
 	staff, err := u.ng().StaffRules(r.Context())

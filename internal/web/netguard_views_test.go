@@ -90,7 +90,8 @@ func netguardFixtures() []fixture {
 				{Peer: "127.0.0.21:179", ASN: 65021, State: "active", Flaps: 2, LastError: "connection refused"}},
 			Exporters: []mitigation.Exporter{{Addr: netip.MustParseAddr("127.0.0.1"), Format: "netflow9", LastSeen: fixedTime, SamplingRate: 1000,
 				FlowsPerSecond: 1520, ActiveTimeout: 60 * time.Second, Warning: "active timeout 1m0s exceeds the reaction target 1s"}},
-			Most: []ngMostRow{{Target: "198.18.0.10", Attacks: 3, PeakBPS: "12.4 Gbit/s", PeakPPS: "1.5 Mpps", LastSeen: fixedTime}}}
+			Most:    []ngMostRow{{Target: "198.18.0.10", Attacks: 3, PeakBPS: "12.4 Gbit/s", PeakPPS: "1.5 Mpps", LastSeen: fixedTime}},
+			Traffic: mitigation.TrafficBacklog{Queued: 250_000, Dropped: 1500}} // the store fell behind: both the warning and the notice
 		d.Active = append(d.Active, u.ngStateOf(views[0]))
 		for _, r := range rules {
 			row := ngRuleRow{Kind: "flowspec", Key: r.Key(), Origin: r.Origin().String(), Action: r.Flow.ActionString()}
