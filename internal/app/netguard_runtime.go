@@ -16,8 +16,8 @@ import (
 )
 
 // With the roles split over processes sharing one database, the collector's exporters and
-// traffic backlog and the edge's state (applied rule set, BGP sessions) live in the memory of the process running the
-// role. That process publishes them to the store (netguard_runtime, one row per kind and
+// traffic backlog and the edge's state (applied rule set, BGP sessions) live in the memory of
+// the process running the role. That process publishes them to the store (netguard_runtime, one row per kind and
 // process) every netguardPublishEvery; a process without the role reads the fresh rows back for
 // the staff dashboard and API. A row older than netguardReportMaxAge is stale (its process
 // stopped) and is not shown; rows older than netguardReportKeep are deleted by the publishers.
@@ -39,7 +39,8 @@ func (a *App) netguardPublishes() bool { return a.Netguard.Collector != nil || a
 
 // NetguardPublish writes this process's runtime status to the store: the exporters its collector
 // hears and its traffic writer's backlog (collector role) and its edge state (edge role), and
-// deletes the rows of processes gone for netguardReportKeep. The loop calls it every netguardPublishEvery; tests call it directly.
+// deletes the rows of processes gone for netguardReportKeep. The loop calls it every
+// netguardPublishEvery; tests call it directly.
 func (a *App) NetguardPublish(ctx context.Context) error {
 	now := a.Clock.Now()
 	var list []error
