@@ -17,9 +17,9 @@ import (
 
 // With the roles split over processes sharing one database, the collector's exporters and
 // traffic backlog and the edge's state (applied rule set, BGP sessions) live in the memory of
-// the process running the role. That process publishes them to the store (netguard_runtime, one row per kind and
-// process) every netguardPublishEvery; a process without the role reads the fresh rows back for
-// the staff dashboard and API. A row older than netguardReportMaxAge is stale (its process
+// the process running the role. That process publishes them to the store (netguard_runtime,
+// one row per kind and process) every netguardPublishEvery; a process without the role reads
+// the fresh rows back for the staff dashboard and API. A row older than netguardReportMaxAge is stale (its process
 // stopped) and is not shown; rows older than netguardReportKeep are deleted by the publishers.
 const (
 	netguardPublishEvery = 5 * time.Second
