@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,6 +152,37 @@ func TestDemoFlowgenAttackIsMitigated(t *testing.T) {
 	}
 	if out, code := cli(t, base, token, "ip", "mitigation", "nope"); code != 2 {
 		t.Errorf("bad IP: %d %s", code, out)
+	}
+
+	// The staff's view: the collector hears the exporter, the edge holds the rule, the
+	// mitigation is listed; a forced level and its release go through the API.
+	staff := creds["staff"]["token"]
+	out, code = cli(t, base, staff, "network", "status")
+	if code != 0 || !strings.Contains(out, "127.0.0.1") || !strings.Contains(out, "netflow9") ||
+		!strings.Contains(out, "traffic points waiting for the store: ") || !strings.Contains(out, "rules compiled: 1;") {
+		t.Errorf("network status: %d %s", code, out)
+	}
+	if out, code := cli(t, base, staff, "network", "rules"); code != 0 || !strings.Contains(out, "dst 198.18.0.10/32") {
+		t.Errorf("network rules: %d %s", code, out)
+	}
+	if out, code := cli(t, base, staff, "network", "mitigations"); code != 0 || !strings.Contains(out, "198.18.0.10") || !strings.Contains(out, "auto") {
+		t.Errorf("network mitigations: %d %s", code, out)
+	}
+	if out, code := cli(t, base, staff, "network", "force", "198.18.0.10", "--level", "2", "--reason", "NOC test"); code != 0 ||
+		!strings.Contains(out, "forced") || !regexp.MustCompile(`level\s+2\n`).MatchString(out) {
+		t.Errorf("network force: %d %s", code, out)
+	}
+	if out, code := cli(t, base, staff, "network", "release", "198.18.0.10", "--reason", "NOC test over"); code != 0 || !strings.Contains(out, "auto") {
+		t.Errorf("network release (back to the hold): %d %s", code, out)
+	}
+	if out, code := cli(t, base, token, "network", "status"); code != 1 || !strings.Contains(out, "403") && !strings.Contains(strings.ToLower(out), "forbidden") {
+		t.Errorf("network status with a customer token: %d %s", code, out)
+	}
+	for _, bad := range [][]string{{"network"}, {"network", "force", "198.18.0.10"}, {"network", "force", "198.18.0.10", "--level", "4"},
+		{"network", "release", "nope"}, {"network", "status", "extra"}} {
+		if out, code := cli(t, base, staff, bad...); code != 2 {
+			t.Errorf("%v: %d %s", bad, code, out)
+		}
 	}
 }
 

@@ -54,6 +54,8 @@ Client (ITSGOW_URL, ITSGOW_TOKEN):
   itsgow servers | server show|reboot|rescue|task ID | server console ID [--show|--close] | server reinstall ID --image NAME --yes [--ssh-key K] [--hostname H]
   itsgow ips | ip mitigation|attacks|stats IP | ip mitigation set IP --permanent[=false]   DDoS mitigation (art. 9)
   itsgow ip profile-test IP --profile NAME [--from RFC3339 --to RFC3339 | --attack ID]   what a profile would have dropped (art. 9 pro)
+  itsgow network status | mitigations | rules            staff: collector, edge, active mitigations (art. 9)
+  itsgow network force|raise IP --level N --reason R | network release IP --reason R   staff: forced mitigation
   add --json to print the API's JSON
 `
 
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, environ [
 		err = cmdFlowgen(ctx, args[1:], stdout, stderr)
 	case "ip", "ips":
 		err = cmdNetguard(ctx, args, stdout, stderr, environ)
+	case "network":
+		err = cmdNetwork(ctx, args, stdout, stderr, environ)
 	default:
 		fmt.Fprintf(stderr, "itsgow: unknown command %q\n\n%s", args[0], usage)
 		return 2
