@@ -57,25 +57,24 @@ func cmdNetwork(ctx context.Context, args []string, stdout, stderr io.Writer, en
 		}
 		return printNetworkStatus(stdout, ex, edge)
 	case "mitigations":
-		var raw json.RawMessage
-		if err := c.do(ctx, "GET", "/staff/mitigations", nil, &raw); err != nil {
-			return err
-		}
-		if jsonOut {
-			return printJSON(stdout, raw)
-		}
-		return printStaffMitigations(stdout, raw)
+		return fetchPrint(ctx, c, "GET", "/staff/mitigations", nil, stdout, jsonOut, printStaffMitigations)
 	case "rules":
-		var raw json.RawMessage
-		if err := c.do(ctx, "GET", "/staff/edge/rules", nil, &raw); err != nil {
-			return err
-		}
-		if jsonOut {
-			return printJSON(stdout, raw)
-		}
-		return printEdgeRules(stdout, raw)
+		return fetchPrint(ctx, c, "GET", "/staff/edge/rules", nil, stdout, jsonOut, printEdgeRules)
 	}
 	return staffLevel(ctx, c, sub, args, stdout, stderr, jsonOut)
+}
+
+// fetchPrint calls the API and prints its answer: the JSON with --json, else through print.
+func fetchPrint(ctx context.Context, c *apiClient, method, path string, body any, stdout io.Writer, jsonOut bool,
+	print func(io.Writer, json.RawMessage) error) error {
+	var raw json.RawMessage
+	if err := c.do(ctx, method, path, body, &raw); err != nil {
+		return err
+	}
+	if jsonOut {
+		return printJSON(stdout, raw)
+	}
+	return print(stdout, raw)
 }
 
 // staffLevel is `itsgow network force|raise|release IP`.
@@ -101,14 +100,7 @@ func staffLevel(ctx context.Context, c *apiClient, sub string, args []string, st
 	if sub == "release" {
 		body = map[string]any{"reason": *reason}
 	}
-	var raw json.RawMessage
-	if err := c.do(ctx, "POST", "/staff/mitigations/"+ip+"/"+sub, body, &raw); err != nil {
-		return err
-	}
-	if jsonOut {
-		return printJSON(stdout, raw)
-	}
-	return printMitigation(stdout, raw)
+	return fetchPrint(ctx, c, "POST", "/staff/mitigations/"+ip+"/"+sub, body, stdout, jsonOut, printMitigation)
 }
 
 type exportersJSON struct {

@@ -128,9 +128,9 @@ func (m *netguardMetrics) Collect(ch chan<- prometheus.Metric) {
 		gauge(m.openAttacks, float64(st.Attacks))
 		counter(m.detFlows, float64(st.Flows))
 		counter(m.detUnknown, float64(st.Unknown))
-		queued, dropped := p.Watch.TrafficQueue()
-		gauge(m.trafficQueued, float64(queued))
-		counter(m.trafficDropped, float64(dropped))
+		b := p.Watch.TrafficBacklog()
+		gauge(m.trafficQueued, float64(b.Queued))
+		counter(m.trafficDropped, float64(b.Dropped))
 	}
 }
 

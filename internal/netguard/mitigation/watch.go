@@ -108,12 +108,20 @@ func (q *trafficQueue) remove(n uint64) {
 	q.base += n
 }
 
-// TrafficQueue reports the traffic points waiting for the store, the batch being written
-// included, and how many were dropped because the store fell too far behind or refused them.
-func (w *Watch) TrafficQueue() (queued int, dropped uint64) {
+// TrafficBacklog is the state of a Watch's traffic writer: the points (the live charts) waiting
+// for the store, the batch being written included, and those dropped since the Watch started
+// because the store fell more than maxQueuedPoints behind or refused a batch maxWriteAttempts
+// times in a row (the charts have gaps there).
+type TrafficBacklog struct {
+	Queued  int
+	Dropped uint64
+}
+
+// TrafficBacklog reports the traffic writer's backlog.
+func (w *Watch) TrafficBacklog() TrafficBacklog {
 	w.traffic.mu.Lock()
 	defer w.traffic.mu.Unlock()
-	return len(w.traffic.pts), w.traffic.dropped
+	return TrafficBacklog{Queued: len(w.traffic.pts), Dropped: w.traffic.dropped}
 }
 
 // writeTraffic writes the waiting points a batch at a time, oldest first, until none waits or
@@ -207,7 +215,7 @@ func (w *Watch) runTrafficWriter(ctx context.Context) {
 			w.log.LogAttrs(fctx, slog.LevelWarn, "netguard traffic not written at shutdown", slog.String(logkey.Error, err.Error()))
 		}
 	}()
-	if n, _ := w.TrafficQueue(); n > 0 {
+	if w.TrafficBacklog().Queued > 0 {
 		select {
 		case wake <- struct{}{}:
 		default:

@@ -91,11 +91,11 @@ func waitQueue(t *testing.T, w *mitigation.Watch) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if n, _ := w.TrafficQueue(); n == 0 {
+		if n := w.TrafficBacklog().Queued; n == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			n, _ := w.TrafficQueue()
+			n := w.TrafficBacklog().Queued
 			t.Fatalf("%d traffic points still waiting", n)
 		}
 		time.Sleep(2 * time.Millisecond)
@@ -170,7 +170,7 @@ func TestSlowTrafficWritesDoNotDelayDetection(t *testing.T) {
 	for range 30 { // more intervals end meanwhile: their points queue
 		e.second(target, 1000)
 	}
-	if n, _ := e.watch.TrafficQueue(); n == 0 {
+	if n := e.watch.TrafficBacklog().Queued; n == 0 {
 		t.Fatal("no point queued while the store holds the write")
 	}
 	gate.mu.Lock()
@@ -203,12 +203,12 @@ func TestSlowTrafficWritesDoNotDelayDetection(t *testing.T) {
 	cancel()
 	wait()
 	stopped = true
-	if n, _ := e.watch.TrafficQueue(); n != 0 {
+	if n := e.watch.TrafficBacklog().Queued; n != 0 {
 		t.Fatalf("%d points left after the writer stopped", n)
 	}
 
 	e.wantEveryInterval(t, from, 10)
-	if _, dropped := e.watch.TrafficQueue(); dropped != 0 {
+	if dropped := e.watch.TrafficBacklog().Dropped; dropped != 0 {
 		t.Fatalf("%d points dropped", dropped)
 	}
 	if gate.stuck {
@@ -223,7 +223,7 @@ func (g *gateStore) refusing() int {
 }
 
 func (e *env) queueEmpty() bool {
-	n, _ := e.watch.TrafficQueue()
+	n := e.watch.TrafficBacklog().Queued
 	return n == 0
 }
 
@@ -250,7 +250,7 @@ func TestTickWritesTrafficWithoutAWriter(t *testing.T) {
 				t.Fatalf("a second failure: %v", err)
 			}
 			failed = true
-			if n, _ := e.watch.TrafficQueue(); n == 0 {
+			if n := e.watch.TrafficBacklog().Queued; n == 0 {
 				t.Fatalf("the refused points were not kept: %v", err)
 			}
 		}
@@ -258,7 +258,7 @@ func TestTickWritesTrafficWithoutAWriter(t *testing.T) {
 	if !failed {
 		t.Fatal("the refused write was not reported")
 	}
-	if n, _ := e.watch.TrafficQueue(); n != 0 {
+	if n := e.watch.TrafficBacklog().Queued; n != 0 {
 		t.Fatalf("%d points left", n)
 	}
 	e.wantEveryInterval(t, from, 5)
@@ -369,7 +369,7 @@ func TestRefusedTrafficBatchIsDroppedInTheEnd(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, dropped := e.watch.TrafficQueue(); dropped > 0 {
+		if dropped := e.watch.TrafficBacklog().Dropped; dropped > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
