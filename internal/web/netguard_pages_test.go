@@ -102,6 +102,8 @@ func TestNetguardChartIsLive(t *testing.T) {
 	if err := e.app.NetguardTick(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The app runs: its traffic writer stores the interval's point in the background, at once.
+	waitTrafficWritten(t, e)
 	pg := cust.get("/ips/198.18.0.10")
 	pg.is(t, http.StatusOK)
 	pg.has(t, "udp-flood", "480.0 Mbit/s")
@@ -219,4 +221,24 @@ func TestNetguardAttackProfileTestPage(t *testing.T) {
 	bad := cust.post("/ips/198.18.0.10/mitigation/profile-test", form("gaming", "yesterday", to))
 	bad.is(t, http.StatusUnprocessableEntity)
 	bad.has(t, "doit être une heure comme 2026-11-25T09:00:00Z")
+}
+
+// waitTrafficWritten waits (at most 10 s of real time) until the running app's traffic writer
+// has stored every point its Ticks queued, none dropped.
+func waitTrafficWritten(t *testing.T, e *env) {
+	t.Helper()
+	deadline := clock.Real().Now().Add(10 * time.Second)
+	for {
+		b := e.app.Netguard.Watch.TrafficBacklog()
+		if b.Dropped > 0 {
+			t.Fatalf("the traffic writer dropped %d points", b.Dropped)
+		}
+		if b.Queued == 0 {
+			return
+		}
+		if clock.Real().Now().After(deadline) {
+			t.Fatalf("after 10 s, %d traffic points still wait for the store", b.Queued)
+		}
+		<-clock.Real().NewTimer(5 * time.Millisecond).C()
+	}
 }
