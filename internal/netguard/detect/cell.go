@@ -95,7 +95,7 @@ func (sh *shard) flushCell(s *subject, c *cell, sec int64) {
 				bytes += uint64(c.bytes[k])
 			}
 		}
-		sh.sink.AddSecond(s.key.addr(s.v4), sec, pkts, bytes)
+		s.sinkMemo = sh.sink.AddSecond(s.sinkMemo, s.key.addr(s.v4), sec, pkts, bytes)
 	}
 	for m := c.mask; m != 0; m &= m - 1 {
 		k := bits.TrailingZeros8(m)

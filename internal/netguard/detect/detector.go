@@ -128,6 +128,8 @@ type subject struct {
 
 	ipAbove     uint64 // aggregate: bit s&63 set when one of its IPs was above in second s
 	ipAboveHead int64
+
+	sinkMemo any // IP: what the traffic sink last returned for it
 }
 
 // attack is the state of an attack on a subject.
@@ -145,9 +147,12 @@ type attack struct {
 // the IP's rings take directly (its first, one over more seconds or of another protocol, one
 // older than the window). Together they are every record toward a tracked IP, each once. The
 // calls come with a lock of the detector held: they must be quick and must not call it back.
+// Each returns a memo the detector keeps with the IP's counters and hands back at the IP's next
+// call (nil at first, and for a record toward an IP without counters), so that the sink finds
+// its own state for the IP without looking it up every second.
 type TrafficSink interface {
-	AddSecond(ip netip.Addr, sec int64, pkts, bytes uint64)
-	AddRecord(f *netguard.Flow, now time.Time)
+	AddSecond(memo any, ip netip.Addr, sec int64, pkts, bytes uint64) any
+	AddRecord(memo any, f *netguard.Flow, now time.Time) any
 }
 
 // SetTrafficSink makes d feed s (nil: none). Call it before the first Add.
@@ -520,7 +525,12 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed, lane int, now t
 	if !p.inWindow {
 		sh.stale++
 		if e != nil && sh.sink != nil {
-			sh.sink.AddRecord(f, now)
+			if e.act >= 0 {
+				s := sh.ips[e.act]
+				s.sinkMemo = sh.sink.AddRecord(s.sinkMemo, f, now)
+			} else {
+				sh.sink.AddRecord(nil, f, now)
+			}
 		}
 		return
 	}
@@ -567,8 +577,8 @@ func (d *Detector) count(sh *shard, f *netguard.Flow, p *placed, lane int, now t
 	}
 	if subs[0] != nil || subs[1] != nil { // not subs != [2]*subject{}: a call to memequal
 		sh.spread(&subs, &p.sp, p.cl)
-		if subs[0] != nil && sh.sink != nil {
-			sh.sink.AddRecord(f, now)
+		if s := subs[0]; s != nil && sh.sink != nil {
+			s.sinkMemo = sh.sink.AddRecord(s.sinkMemo, f, now)
 		}
 	}
 	if tops[0] != nil || tops[1] != nil {

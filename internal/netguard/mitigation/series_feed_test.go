@@ -160,7 +160,7 @@ func TestSeriesDropsBeforeTheirIncomingTraffic(t *testing.T) {
 			}
 		}
 	}
-	s.AddSecond(ip, base.Unix()+2, 1000, 1_000_000) // the detector's flush
+	s.AddSecond(nil, ip, base.Unix()+2, 1000, 1_000_000) // the detector's flush
 	pts = s.Flush(base.Add(21 * time.Second))
 	var got *netguard.TrafficPoint
 	for i := range pts {
@@ -202,5 +202,52 @@ func TestSeriesNetworkPrefilter(t *testing.T) {
 	}
 	if len(got) != 2 || got[v4].In.PPS != 1 || got[v4].Out.PPS != 3 || got[v6].In.PPS != 2 || got[v6].Out.PPS != 4 {
 		t.Errorf("points %+v: want 1 in and 3 out packets/s for %s, 2 and 4 for %s", got, v4, v6)
+	}
+}
+
+// The detector keeps, with each IP's counters, a memo of the IP's series (detect.TrafficSink).
+// When the series drops the IP while the detector goes on counting it (here: untracked and
+// tracked again by the series alone), the traffic that follows still reaches the chart: the
+// memo is found stale and the IP's new series looked up.
+func TestIngestFindsTheSeriesAgain(t *testing.T) {
+	t.Parallel()
+	det, err := detect.New(detect.Config{Profiles: detect.DefaultProfiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := netip.MustParseAddr("198.18.0.10")
+	if err := det.Track(ip, detect.ProfileDefault); err != nil {
+		t.Fatal(err)
+	}
+	s := mitigation.NewSeries(20 * time.Second)
+	in := mitigation.NewIngest(det, s)
+	s.Track([]netip.Addr{ip})
+	base := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	in10s := map[int64]uint64{} // packets per second of each 10-second interval, as last handed out
+	run := func(from, to int, pkts uint64) {
+		for sec := from; sec < to; sec++ {
+			at := base.Add(time.Duration(sec) * time.Second)
+			f := []netguard.Flow{{Src: netip.MustParseAddr("203.0.113.9"), Dst: ip, Proto: netguard.ProtoTCP,
+				TCPFlags: netguard.TCPAck, SrcPort: 443, DstPort: 50000, Packets: pkts, Bytes: pkts * 100, Start: at, End: at}}
+			in.AddBatch(f, at.Add(time.Second))
+			det.Tick(at.Add(time.Second))
+			for _, p := range s.Flush(at.Add(time.Second)) {
+				if p.Scale == netguard.Scale10s {
+					in10s[p.At.Unix()-base.Unix()] = p.In.PPS
+				}
+			}
+		}
+	}
+	run(0, 20, 100) // the memo points at the first series
+	run(20, 25, 0)  // its intervals handed out
+	s.Track(nil)    // the series forgets the IP, the detector still counts it
+	s.Track([]netip.Addr{ip})
+	run(25, 30, 0)
+	run(30, 40, 300)
+	run(40, 60, 0) // the intervals complete
+	for at, want := range map[int64]uint64{0: 100, 10: 100, 20: 0, 30: 300} {
+		if in10s[at] != want {
+			t.Errorf("interval +%d s: %d packets/s in, want %d (all: %v)", at, in10s[at], want, in10s)
+		}
 	}
 }

@@ -111,6 +111,11 @@ type ipSeries struct {
 	filter  Filter
 	buckets [ringBuckets]bucket
 	m1, m5  rollup
+	// sh is the shard whose lock guards the series, and gone says (under that lock) that the
+	// shard dropped it (the IP untracked, or idle): a memo handed to the detector
+	// (detect.TrafficSink) is then looked up again.
+	sh   *seriesShardT
+	gone bool
 }
 
 type seriesShardT struct {
@@ -235,8 +240,11 @@ func (s *Series) Track(ips []netip.Addr) {
 	for i := range s.shards {
 		sh := &s.shards[i]
 		sh.mu.Lock()
-		for k := range sh.ips {
+		for k, ser := range sh.ips {
 			if !want[i][k] {
+				if ser != nil {
+					ser.gone = true
+				}
 				delete(sh.ips, k)
 				delete(sh.filters, k)
 			}
@@ -315,26 +323,52 @@ func (s *Series) Add(f *netguard.Flow, now time.Time) {
 // AddSide only, for what the detector does not count: the outgoing traffic of tracked sources
 // and what the edge drops of filtered IPs. Add does all three, for a Series used alone.
 
-// AddSecond counts the incoming traffic of ip in second sec (detect.TrafficSink).
-func (s *Series) AddSecond(ip netip.Addr, sec int64, pkts, bytes uint64) {
+// AddSecond counts the incoming traffic of ip in second sec (detect.TrafficSink). memo, what
+// the previous call for ip returned (nil at first), spares the lookup of ip's series: the
+// detector keeps it with the IP's counters.
+func (s *Series) AddSecond(memo any, ip netip.Addr, sec int64, pkts, bytes uint64) any {
 	if pkts == 0 && bytes == 0 {
-		return
+		return memo
 	}
-	ser, sh := s.lookup(ip)
+	ser, sh := s.memoized(memo, ip)
 	if ser == nil {
-		return
+		return nil
 	}
 	defer sh.mu.Unlock()
 	ser.put(sec/bucketSecs, bytes, pkts, sideInOnly)
+	return ser
 }
 
 // AddRecord counts record f as incoming traffic of its destination, without what the edge
-// drops of it (detect.TrafficSink).
-func (s *Series) AddRecord(f *netguard.Flow, now time.Time) {
+// drops of it (detect.TrafficSink); memo is AddSecond's.
+func (s *Series) AddRecord(memo any, f *netguard.Flow, now time.Time) any {
 	if f.Packets == 0 && f.Bytes == 0 {
-		return
+		return memo
 	}
-	s.add(f.Dst.Unmap(), f, now, sideInOnly)
+	ser, sh := s.memoized(memo, f.Dst.Unmap())
+	if ser == nil {
+		return nil
+	}
+	defer sh.mu.Unlock()
+	ser.count(f, now, sideInOnly)
+	return ser
+}
+
+// memoized is lookup through a memo of AddSecond or AddRecord: the series it names while its
+// shard keeps it, else ip's.
+func (s *Series) memoized(memo any, ip netip.Addr) (*ipSeries, *seriesShardT) {
+	if ser, ok := memo.(*ipSeries); ok {
+		sh := ser.sh
+		sh.mu.Lock()
+		if !ser.gone {
+			return ser, sh
+		}
+		sh.mu.Unlock()
+	}
+	if !ip.IsValid() {
+		return nil, nil
+	}
+	return s.lookup(ip)
 }
 
 // AddSide counts what of record f the detector feeding s does not: the outgoing traffic of its
@@ -393,7 +427,7 @@ func (sh *seriesShardT) series(k [16]byte) *ipSeries {
 		return nil
 	}
 	if ser == nil {
-		ser = &ipSeries{filter: sh.filters[k]}
+		ser = &ipSeries{filter: sh.filters[k], sh: sh}
 		delete(sh.filters, k)
 		sh.ips[k] = ser
 	}
@@ -409,6 +443,11 @@ func (s *Series) add(ip netip.Addr, f *netguard.Flow, now time.Time, sd side) {
 		return
 	}
 	defer sh.mu.Unlock()
+	ser.count(f, now, sd)
+}
+
+// count counts record f, received at now, as sd; its shard is locked.
+func (ser *ipSeries) count(f *netguard.Flow, now time.Time, sd side) {
 	dropped := (sd == sideIn || sd == sideDropped) && ser.filter.Level != 0 && ser.filter.drops(f)
 	switch {
 	case sd == sideIn && dropped:
@@ -525,6 +564,7 @@ func (s *Series) Flush(now time.Time) []netguard.TrafficPoint {
 				if ser.filter.Level != 0 {
 					sh.filters[k] = ser.filter
 				}
+				ser.gone = true
 				sh.ips[k] = nil
 			}
 		}
