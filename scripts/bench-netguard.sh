@@ -226,7 +226,11 @@ ingest() {
   local f=$1 tool rate all both
   for tool in $TOOLS; do
     best[$tool]=0 best_core[$tool]=0 best_cpu[$tool]=0 stopped[$tool]=0
-    "$bin" send --to "$("${tool/fastnetmon/fnm}_to" "$f")" --format "$f" --rate 10000 --duration 1s >/dev/null # templates, warm-up
+    # Templates, and a warm-up of 500,000 records, more than the sender's pool of datagrams
+    # holds: every destination of the ladder is then seen, so that its first step measures a
+    # collector that has been running. itsgow sets up an IP's counters at its first record,
+    # once for as long as the IP has traffic (FastNetMon's are set up at start).
+    "$bin" send --to "$("${tool/fastnetmon/fnm}_to" "$f")" --format "$f" --rate 250000 --duration 2s >/dev/null
   done
   sleep 1
   for rate in $(rates "$f"); do
