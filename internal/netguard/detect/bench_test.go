@@ -145,6 +145,36 @@ func BenchmarkTick(b *testing.B) {
 	}
 }
 
+// BenchmarkTickAgain is Tick called again before a new second completes (itsgow ticks every
+// 250 ms), with no late record: the pass that finds every active IP calm and leaves it alone.
+func BenchmarkTickAgain(b *testing.B) {
+	for _, active := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("active=%d", active), func(b *testing.B) {
+			d, ips := benchDetector(b)
+			now := t0
+			flows := benchFlows(ips[:active], 4*active, now, time.Second, 50, false)
+			for range 3 {
+				now = now.Add(time.Second)
+				for i := range flows {
+					f := &flows[i]
+					f.Start, f.End = now.Add(-time.Second), now
+					d.Add(f, now)
+				}
+				d.Tick(now)
+			}
+			later := now.Add(250 * time.Millisecond)
+			b.ReportAllocs()
+			for b.Loop() {
+				d.Tick(later)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/tick")
+			if st := d.Stats(); st.ActiveIPs < active*9/10 {
+				b.Fatalf("stats %+v", st)
+			}
+		})
+	}
+}
+
 // BenchmarkAddBatch counts the same records as BenchmarkAdd in batches of 1,024 (the collector
 // hands the detector the records of each receive batch at once).
 func BenchmarkAddBatch(b *testing.B) {

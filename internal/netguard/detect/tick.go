@@ -89,6 +89,12 @@ func (d *Detector) again(sh *shard, list []*subject, cells []cellPair, t *tickRa
 	)
 	for lo := 0; lo < len(list); lo += warmBlock {
 		hi := min(lo+warmBlock, len(list))
+		// Load the block's subjects first: independent loads, whose cache misses overlap.
+		var sum int64
+		for _, s := range list[lo:hi] {
+			sum += s.dirty
+		}
+		sh.touch += uint64(sum)
 		n := 0
 		for j := lo; j < hi; j++ {
 			s := list[j]
