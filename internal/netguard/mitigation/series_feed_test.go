@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,5 +251,74 @@ func TestIngestFindsTheSeriesAgain(t *testing.T) {
 		if in10s[at] != want {
 			t.Errorf("interval +%d s: %d packets/s in, want %d (all: %v)", at, in10s[at], want, in10s)
 		}
+	}
+}
+
+// The memo under concurrency: two collector lanes count while the loop ticks and flushes and the
+// series keeps forgetting and tracking again a second IP. The race detector watches the memo
+// and its gone flag; every packet toward the IP that stays tracked reaches its points.
+func TestIngestMemoUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	det, err := detect.New(detect.Config{Profiles: detect.DefaultProfiles()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stay, churn := netip.MustParseAddr("198.18.0.10"), netip.MustParseAddr("198.18.0.11")
+	for _, ip := range []netip.Addr{stay, churn} {
+		if err := det.Track(ip, detect.ProfileDefault); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := mitigation.NewSeries(20 * time.Second)
+	in := mitigation.NewIngest(det, s)
+	s.Track([]netip.Addr{stay, churn})
+	base := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
+	now := base.Add(5 * time.Second)
+	const perLane, lanes = 2000, 2
+	var wg sync.WaitGroup
+	var done atomic.Int32
+	for lane := range lanes {
+		wg.Go(func() {
+			defer done.Add(1)
+			for i := range perLane {
+				sec := base.Add(time.Duration(i%4) * time.Second)
+				dst := stay
+				if i%2 == 1 {
+					dst = churn
+				}
+				f := []netguard.Flow{{Src: netip.MustParseAddr("203.0.113.9"), Dst: dst, Proto: netguard.ProtoUDP,
+					SrcPort: uint16(1000 + i%7), DstPort: 27015, Packets: 3, Bytes: 300, Start: sec, End: sec}}
+				in.AddBatchLane(lane, f, now)
+			}
+		})
+	}
+	var flushed []netguard.TrafficPoint
+	var mu sync.Mutex
+	wg.Go(func() {
+		for done.Load() < lanes {
+			det.Tick(now)
+			pts := s.Flush(now)
+			mu.Lock()
+			flushed = append(flushed, pts...)
+			mu.Unlock()
+		}
+	})
+	wg.Go(func() {
+		for done.Load() < lanes {
+			s.Track([]netip.Addr{stay})
+			s.Track([]netip.Addr{stay, churn})
+		}
+	})
+	wg.Wait()
+	det.Tick(base.Add(20 * time.Second))
+	flushed = append(flushed, s.Flush(base.Add(time.Minute))...)
+	var last netguard.TrafficPoint
+	for _, p := range flushed { // the final version of the point comes last
+		if p.IP == stay && p.Scale == netguard.Scale10s && p.At.Equal(base) {
+			last = p
+		}
+	}
+	if want := uint64(lanes * perLane / 2 * 3 / 10); last.In.PPS != want {
+		t.Errorf("%s: %d packets/s in over the interval, want %d (%+v)", stay, last.In.PPS, want, last)
 	}
 }
