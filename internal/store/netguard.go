@@ -316,7 +316,7 @@ func (s netguardStore) InsertTraffic(ctx context.Context, pts []netguard.Traffic
 	if len(pts) == 0 {
 		return nil
 	}
-	pts = lastOfEachPoint(pts)
+	pts = lastOfEach(pts, func(p netguard.TrafficPoint) trafficKey { return trafficKey{p.IP.Unmap(), p.Scale, p.At.UnixMicro()} })
 	return s.db.WithTx(ctx, func(q *Q) error {
 		for len(pts) > 0 {
 			n := min(len(pts), 100)
@@ -342,25 +342,28 @@ func (s netguardStore) InsertTraffic(ctx context.Context, pts []netguard.Traffic
 	})
 }
 
-// lastOfEachPoint returns pts without the points given again later for the same IP, scale and
-// time (as stored: to the microsecond), in their order; pts itself when none is.
-func lastOfEachPoint(pts []netguard.TrafficPoint) []netguard.TrafficPoint {
-	type key struct {
-		ip    netip.Addr
-		scale netguard.Scale
-		at    int64
+// trafficKey is a traffic point's row key (its time as stored: to the microsecond).
+type trafficKey struct {
+	ip    netip.Addr
+	scale netguard.Scale
+	at    int64
+}
+
+// lastOfEach returns xs without the items given again later under the same row key, in their
+// order; xs itself when none is. A multi-row INSERT ... ON CONFLICT DO UPDATE must not hold a
+// row twice: PostgreSQL refuses it ("cannot affect row a second time").
+func lastOfEach[T any, K comparable](xs []T, key func(T) K) []T {
+	last := make(map[K]int, len(xs))
+	for i, x := range xs {
+		last[key(x)] = i
 	}
-	last := make(map[key]int, len(pts))
-	for i, p := range pts {
-		last[key{p.IP.Unmap(), p.Scale, p.At.UnixMicro()}] = i
+	if len(last) == len(xs) {
+		return xs
 	}
-	if len(last) == len(pts) {
-		return pts
-	}
-	out := make([]netguard.TrafficPoint, 0, len(last))
-	for i, p := range pts {
-		if last[key{p.IP.Unmap(), p.Scale, p.At.UnixMicro()}] == i {
-			out = append(out, p)
+	out := make([]T, 0, len(last))
+	for i, x := range xs {
+		if last[key(x)] == i {
+			out = append(out, x)
 		}
 	}
 	return out
@@ -437,6 +440,13 @@ func (s netguardStore) InsertAttackSeconds(ctx context.Context, secs []mitigatio
 	if len(secs) == 0 {
 		return nil
 	}
+	// The same second twice: a recording's pre-roll re-reads seconds of the IP's previous
+	// attack that still wait for the store.
+	type key struct {
+		ip netip.Addr
+		at int64
+	}
+	secs = lastOfEach(secs, func(x mitigation.AttackSecond) key { return key{x.IP.Unmap(), x.At.UnixMicro()} })
 	return s.db.WithTx(ctx, func(q *Q) error {
 		for len(secs) > 0 {
 			n := min(len(secs), 100)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/itsgow/itsgow/internal/errs"
 	"github.com/itsgow/itsgow/internal/netguard"
+	"github.com/itsgow/itsgow/internal/netguard/detect"
 	"github.com/itsgow/itsgow/internal/netguard/mitigation"
 	"github.com/itsgow/itsgow/internal/store"
 	"github.com/itsgow/itsgow/internal/store/storetest"
@@ -170,6 +171,21 @@ func TestNetguardAttacksAndTraffic(t *testing.T) {
 		}
 		if n, err := s.PruneTraffic(ctx, from.Add(100*time.Second)); err != nil || n != 10 {
 			t.Errorf("prune traffic: %d %v", n, err)
+		}
+
+		// Attack seconds: one batch giving a second twice (a new attack's pre-roll over seconds
+		// of the previous one still waiting for the store) keeps the last.
+		sec := func(at time.Time, pps uint64) mitigation.AttackSecond {
+			return mitigation.AttackSecond{IP: ip, At: at, Traffic: detect.Traffic{Total: detect.Rate{PPS: pps, BPS: pps * 800, FPS: 1},
+				Classes: map[netguard.Vector]detect.Rate{netguard.VectorUDPFlood: {PPS: pps, BPS: pps * 800, FPS: 1}}}}
+		}
+		at := t0.Truncate(time.Second)
+		if err := s.InsertAttackSeconds(ctx, []mitigation.AttackSecond{sec(at, 10), sec(at.Add(time.Second), 20), sec(at, 30)}); err != nil {
+			t.Fatalf("a second given twice in one batch: %v", err)
+		}
+		if got, err := s.AttackSeconds(ctx, ip, at, at.Add(time.Minute)); err != nil || len(got) != 2 ||
+			got[0].Traffic.Total.PPS != 30 || got[1].Traffic.Total.PPS != 20 {
+			t.Errorf("attack seconds read back: %+v %v", got, err)
 		}
 	})
 }
