@@ -1,6 +1,7 @@
 package mitigation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,9 +63,14 @@ type trafficQueue struct {
 	pts      []netguard.TrafficPoint // oldest first
 	base     uint64                  // points ever removed from the head (written or dropped)
 	failures int                     // refusals in a row
-	writer   bool                    // a writer runs (StartBackground)
-	wake     chan struct{}           // capacity 1: points are waiting
-	dropped  uint64
+	// inflight: the points before this index (counted as base is) are in the batch being
+	// written; cut: how many of them an overflow took off the head meanwhile (dropped only if
+	// the write fails).
+	inflight, cut uint64
+	writer        bool          // a writer runs (StartBackground)
+	wake          chan struct{} // capacity 1: points are waiting
+	dropped       uint64
+	max           int // the bound: maxQueuedPoints unless set (tests)
 
 	wmu sync.Mutex // one writer at a time
 }
@@ -87,10 +93,13 @@ func (q *trafficQueue) queue(pts []netguard.TrafficPoint) (writer bool, dropped 
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.pts = append(q.pts, pts...)
-	if n := len(q.pts) - maxQueuedPoints; n > 0 {
+	if n := len(q.pts) - cmp.Or(q.max, maxQueuedPoints); n > 0 {
+		// The batch being written is at the head: its points are lost only if its write fails.
+		writing := min(uint64(n), q.inflight-min(q.inflight, q.base))
+		q.cut += writing
 		q.remove(uint64(n))
-		q.dropped += uint64(n)
-		dropped = n
+		q.dropped += uint64(n) - writing
+		dropped = n - int(writing)
 	}
 	if q.writer && len(pts) > 0 {
 		select {
@@ -135,14 +144,17 @@ func (w *Watch) writeTraffic(ctx context.Context) error {
 		n := min(len(q.pts), trafficBatch)
 		// The batch is read without the lock: queue only appends past it and drops only move
 		// the head, so nothing writes these points.
-		batch, first := q.pts[:n:n], q.base
+		batch := q.pts[:n:n]
+		q.inflight = q.base + uint64(n)
 		q.mu.Unlock()
 		if n == 0 {
 			return nil
 		}
 		err := w.svc.deps.Store.InsertTraffic(ctx, batch)
 		q.mu.Lock()
-		done := int64(first+uint64(n)) - int64(q.base) // what is left of the batch at the head
+		done := int64(q.inflight) - int64(q.base) // what is left of the batch at the head
+		cut := q.cut
+		q.inflight, q.cut = 0, 0
 		if err == nil {
 			q.failures = 0
 			if done > 0 {
@@ -151,8 +163,14 @@ func (w *Watch) writeTraffic(ctx context.Context) error {
 			q.mu.Unlock()
 			continue
 		}
+		q.dropped += cut // taken off the head by an overflow, and not written
+		if done <= 0 {   // the whole batch went so: the next one has not been tried yet
+			q.failures = 0
+			q.mu.Unlock()
+			return fmt.Errorf("write traffic: %w", err)
+		}
 		q.failures++
-		gaveUp := q.failures >= maxWriteAttempts && done > 0
+		gaveUp := q.failures >= maxWriteAttempts
 		if gaveUp {
 			q.remove(uint64(done))
 			q.dropped += uint64(done)
