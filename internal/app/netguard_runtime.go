@@ -66,13 +66,20 @@ func (a *App) putRuntime(ctx context.Context, kind string, now time.Time, v any)
 }
 
 // netguardPublishLoop publishes at once, then every netguardPublishEvery until ctx ends; a
-// failed publication is logged and retried at the next period.
+// failed publication is logged and retried at the next period. At the end it deletes this
+// process's reports: a restarted process, under another node name, would otherwise be counted
+// beside them (traffic backlog, edge peers) until they went stale.
 func (a *App) netguardPublishLoop(ctx context.Context) error {
 	t := a.Clock.NewTimer(0)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := a.DB.DeleteNetguardRuntime(dctx, hostname()); err != nil {
+				a.Log.Warn("netguard status of this process not withdrawn", logkey.Error, err)
+			}
 			return nil
 		case <-t.C():
 		}

@@ -237,6 +237,17 @@ func TestNetguardSplitRolesShareRuntimeStatus(t *testing.T) {
 		if edge := ngEdge(t, front); edge.Applied == nil || !*edge.Applied {
 			t.Errorf("edge after a new report: %+v", edge)
 		}
+
+		// The back process stops (a restart would start another, under another node name): its
+		// reports go with it at once, so the two are never counted together.
+		back.Close()
+		if ex := ngExporters(t, front); len(ex.Items) != 0 || ex.Error != "no process running the collector role reported in the last 15s" {
+			t.Errorf("exporters once the collector stopped: %+v", ex)
+		}
+		if edge := ngEdge(t, front); edge.Applied != nil || len(edge.Peers) != 0 ||
+			edge.Error != "no process running the edge role reported in the last 15s" {
+			t.Errorf("edge once the edge process stopped: %+v", edge)
+		}
 	})
 }
 

@@ -29,6 +29,16 @@ func (db *DB) PutNetguardRuntime(ctx context.Context, s RuntimeSnapshot) error {
 	})
 }
 
+// DeleteNetguardRuntime deletes the snapshots of node (a process that stops).
+func (db *DB) DeleteNetguardRuntime(ctx context.Context, node string) error {
+	return db.WithTx(ctx, func(q *Q) error {
+		if _, err := q.exec(ctx, `DELETE FROM netguard_runtime WHERE node = ?`, node); err != nil {
+			return fmt.Errorf("delete netguard runtime of %s: %w", node, err)
+		}
+		return nil
+	})
+}
+
 // NetguardRuntime returns the snapshots of kind updated at or after since, by node.
 func (db *DB) NetguardRuntime(ctx context.Context, kind string, since time.Time) ([]RuntimeSnapshot, error) {
 	q := db.Read()
