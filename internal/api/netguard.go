@@ -825,7 +825,7 @@ func (a *API) profileTest(w http.ResponseWriter, r *http.Request) error {
 	var from, to time.Time
 	if in.AttackID != 0 {
 		atk, err := a.ng().Attack(r.Context(), customerOf(r), ip, in.AttackID)
-		if errs.KindOf(err) == errs.NotFound {
+		if errors.Is(err, mitigation.ErrAttackNotFound) { // not an IP of the caller's: 404, as without attackId
 			return errs.Fields(errs.FieldError{Field: "attackId", Message: "no such attack on this IP"})
 		} else if err != nil {
 			return err

@@ -102,6 +102,9 @@ func TestNetguardProfileTests(t *testing.T) {
 	if r := e.Do(t, "POST", base, other, []byte(`{"profile":"gaming"}`)); r.Status != 404 {
 		t.Errorf("another customer's IP: %d", r.Status)
 	}
+	if r := e.Do(t, "POST", base, other, []byte(`{"profile":"gaming","attackId":999}`)); r.Status != 404 {
+		t.Errorf("another customer's IP, with an attackId: %d %s, want 404 as without", r.Status, r.Body)
+	}
 }
 
 // An attack seen by the collector process is recorded per class; an hour after it ended, the

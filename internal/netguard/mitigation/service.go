@@ -348,6 +348,10 @@ func blank(ip netip.Addr) Record {
 
 var errIPNotFound = errs.Coded(errs.NotFound, "not_found", "IP not found")
 
+// ErrAttackNotFound is Attack's answer for an attack that is not on the IP (the IP itself being
+// the caller's).
+var ErrAttackNotFound = errs.Coded(errs.NotFound, "not_found", "attack not found")
+
 // ParseIP reads an IP from a path ("198.18.0.10", "2001:db8::1"); anything else is NotFound.
 func ParseIP(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
@@ -469,7 +473,7 @@ func (s *Service) Attack(ctx context.Context, customer account.ID, ip netip.Addr
 	}
 	a, err := s.deps.Store.GetAttack(ctx, id)
 	if errs.KindOf(err) == errs.NotFound || (err == nil && a.IP != ip) {
-		return netguard.Attack{}, errs.Coded(errs.NotFound, "not_found", "attack not found")
+		return netguard.Attack{}, ErrAttackNotFound
 	}
 	return a, err
 }
