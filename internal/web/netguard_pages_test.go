@@ -224,10 +224,13 @@ func TestNetguardAttackProfileTestPage(t *testing.T) {
 }
 
 // waitTrafficWritten waits (at most 10 s of real time) until the running app's traffic writer
-// has stored every point its Ticks queued, none dropped.
+// has stored every point its Ticks queued, none dropped. A write the store refused is tried
+// again a second later on the app's clock: each second of real time spent waiting advances the
+// fake clock by one.
 func waitTrafficWritten(t *testing.T, e *env) {
 	t.Helper()
-	deadline := clock.Real().Now().Add(10 * time.Second)
+	nudged := clock.Real().Now()
+	deadline := nudged.Add(10 * time.Second)
 	for {
 		b := e.app.Netguard.Watch.TrafficBacklog()
 		if b.Dropped > 0 {
@@ -238,6 +241,10 @@ func waitTrafficWritten(t *testing.T, e *env) {
 		}
 		if clock.Real().Now().After(deadline) {
 			t.Fatalf("after 10 s, %d traffic points still wait for the store", b.Queued)
+		}
+		if e.clock != nil && clock.Real().Since(nudged) > time.Second {
+			e.clock.Advance(time.Second)
+			nudged = clock.Real().Now()
 		}
 		<-clock.Real().NewTimer(5 * time.Millisecond).C()
 	}
