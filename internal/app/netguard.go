@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/itsgow/itsgow/internal/account"
@@ -196,6 +197,9 @@ type NetguardParts struct {
 	Edge    *mitigation.EdgeSync
 	Driver  edge.Driver
 	Speaker *bgp.Speaker
+
+	// publishMu serialises NetguardPublish: a report read earlier never overwrites a later one.
+	publishMu sync.Mutex
 }
 
 // wireNetguard builds network protection: the directory of customer IPs (the fleet, plus the

@@ -42,6 +42,8 @@ func (a *App) netguardPublishes() bool { return a.Netguard.Collector != nil || a
 // deletes the rows of processes gone for netguardReportKeep. The loop calls it every
 // netguardPublishEvery; tests call it directly.
 func (a *App) NetguardPublish(ctx context.Context) error {
+	a.Netguard.publishMu.Lock()
+	defer a.Netguard.publishMu.Unlock()
 	now := a.Clock.Now()
 	var list []error
 	if c := a.Netguard.Collector; c != nil {
@@ -77,6 +79,8 @@ func (a *App) netguardPublishLoop(ctx context.Context) error {
 		case <-ctx.Done():
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			defer cancel()
+			a.Netguard.publishMu.Lock()
+			defer a.Netguard.publishMu.Unlock()
 			if err := a.DB.DeleteNetguardRuntime(dctx, hostname()); err != nil {
 				a.Log.Warn("netguard status of this process not withdrawn", logkey.Error, err)
 			}
