@@ -267,6 +267,14 @@ func (s *Service) HandleDeploy(ctx context.Context, j jobs.Job) error {
 	}
 	err = s.runDeploy(ctx, d)
 	if err == nil {
+		if err := s.markBooted(ctx, d); err != nil {
+			return err
+		}
+		if d.Kind == DeployReinstall {
+			// The old system may answer on the main address for a moment after the restart:
+			// the reconcile loop probes it later.
+			return nil
+		}
 		return s.checkDeployment(ctx, d)
 	}
 	if fleetTemporary(err) && j.Attempt < j.MaxAttempts {
@@ -412,6 +420,15 @@ func (s *Service) mainTarget(ctx context.Context, srv Server, serial string) (Ta
 
 // checkDeployment completes a running deployment whose server answers on its main address.
 func (s *Service) checkDeployment(ctx context.Context, d Deployment) error {
+	t, err := s.deps.Store.GetTask(ctx, d.TaskID)
+	if err != nil {
+		return err
+	}
+	if !t.booted() {
+		// The BMC has not taken the orders yet (the deploy job is to run, or retries): what
+		// answers on the main address is not this install (for a reinstall, the old system).
+		return nil
+	}
 	if s.deps.Prober != nil {
 		srv, err := s.deps.Store.GetServer(ctx, d.ServerID)
 		if err != nil {
@@ -430,6 +447,20 @@ func (s *Service) checkDeployment(ctx context.Context, d Deployment) error {
 		}
 	}
 	return s.completeDeployment(ctx, d)
+}
+
+// markBooted records that the BMC took a deployment's orders (its task's boot step is done).
+func (s *Service) markBooted(ctx context.Context, d Deployment) error {
+	return s.inTx(ctx, func(tx Tx) error {
+		t, err := tx.GetTask(ctx, d.TaskID)
+		if err != nil || t.Status.Finished() || t.booted() {
+			return err
+		}
+		now := s.Now()
+		t.setStep(stepBoot, TaskDone, now)
+		t.UpdatedAt = now
+		return tx.UpdateTask(ctx, t)
+	})
 }
 
 // markStep records that a deployment's task reached step.
@@ -577,7 +608,11 @@ func (s *Service) failDeployment(ctx context.Context, d Deployment, reason strin
 			return err
 		}
 		m.ServerID, m.Failure = 0, reason
-		if err := s.move(ctx, tx, &m, MachineMaintenance, account.System, reason, now); err != nil {
+		if m.State == MachineMaintenance { // a technician put it there during the install
+			if err := tx.UpdateMachine(ctx, m); err != nil {
+				return err
+			}
+		} else if err := s.move(ctx, tx, &m, MachineMaintenance, account.System, reason, now); err != nil {
 			return err
 		}
 		inc := Incident{MachineID: m.ID, ServerID: srv.ID, Kind: kind, Origin: OriginSystem, Status: IncidentOpen, OpenedAt: now,
@@ -625,6 +660,9 @@ func (s *Service) DeployNow(ctx context.Context, id ServerID) error {
 		return err
 	}
 	if err := s.runDeploy(ctx, d); err != nil {
+		return err
+	}
+	if err := s.markBooted(ctx, d); err != nil {
 		return err
 	}
 	return s.checkDeployment(ctx, d)

@@ -173,7 +173,10 @@ func (s *Service) RecordIntervention(ctx context.Context, actor account.Actor, i
 				return err
 			}
 		case in.Repaired && m.State == MachineMaintenance:
-			to := MachineInspecting
+			// Without a server, its disks may hold a former customer's data (a server terminated
+			// or moved while the machine was here, an install that failed on it): the machine goes
+			// back to stock through the wipe, as at a termination.
+			to := MachineReleasing
 			if m.ServerID != 0 {
 				to = MachineDeployed
 				if srv, err := tx.GetServer(ctx, m.ServerID); err == nil && srv.State == ServerSuspended {
@@ -183,8 +186,8 @@ func (s *Service) RecordIntervention(ctx context.Context, actor account.Actor, i
 			if err := s.move(ctx, tx, &m, to, actor, "repaired: "+iv.Notes, now); err != nil {
 				return err
 			}
-			if to == MachineInspecting {
-				if err := s.enqueue(ctx, tx, JobInspect, inspectArgs{Machine: m.ID}, fmt.Sprintf("inspect:%d:%d", m.ID, now.UnixNano()), s.cfg.BMCAttempts); err != nil {
+			if to == MachineReleasing {
+				if err := s.enqueue(ctx, tx, JobWipe, wipeArgs{Machine: m.ID}, fmt.Sprintf("wipe:%d:%d", m.ID, now.UnixNano()), s.cfg.BMCAttempts); err != nil {
 					return err
 				}
 			}

@@ -224,6 +224,16 @@ func (t *Task) setStep(name string, st TaskStatus, at time.Time) {
 	}
 }
 
+// booted reports whether the task's boot step is done: the BMC took the install's orders.
+func (t *Task) booted() bool {
+	for _, st := range t.Progress {
+		if st.Name == stepBoot {
+			return st.Status == TaskDone
+		}
+	}
+	return false
+}
+
 func newSteps(names ...string) []Step {
 	out := make([]Step, len(names))
 	for i, n := range names {

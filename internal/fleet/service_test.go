@@ -286,16 +286,18 @@ func TestDeployTimeout(t *testing.T) {
 		if w := e.server(waiting.ID); w.MachineID != 0 || w.State != fleet.ServerDelivering || e.machine(first).State != fleet.MachineMaintenance {
 			t.Fatalf("an order got a machine in maintenance: %+v, machine %s", w, e.machine(first).State)
 		}
-		// A technician repairs it: back to inspection, then stock.
+		// A technician repairs it: its disks held the customer's install, so it goes back to
+		// stock through the wipe.
 		tech := account.Actor{Kind: "staff", ID: e.staff.ID, Label: "tech"}
 		_, err = e.svc.RecordIntervention(ctx, tech, fleet.InterventionInput{IncidentID: incs[0].ID, Kind: fleet.InterventionPartReplacement,
 			PartKind: "disk", OldSerial: m.Serial + "-D01", NewSerial: "NEW-DISK-1", Notes: "disk replaced", Repaired: true})
 		must(t, err)
 		e.tick()
-		if m := e.machine(first); m.State != fleet.MachineAvailable {
-			t.Fatalf("repaired machine %s", m.State)
+		if m := e.machine(first); m.State != fleet.MachineWiping {
+			t.Fatalf("repaired machine %s, want wiping", m.State)
 		}
-		_, err = e.svc.Reconcile(ctx) // repaired stock goes to the waiting order
+		e.clk.Advance(time.Minute)    // the wipe's duration in these tests
+		_, err = e.svc.Reconcile(ctx) // wiped, back to stock, and to the waiting order
 		must(t, err)
 		if w := e.server(waiting.ID); w.MachineID != first {
 			t.Fatalf("the waiting order did not get the repaired machine: %+v", w)
