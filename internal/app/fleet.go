@@ -355,6 +355,11 @@ func (a *App) handleOrderDeliver(ctx context.Context, j jobs.Job) error {
 	if err != nil {
 		return err
 	}
+	if !o.Undelivered() {
+		// Cancelled (and refunded) while this job was retrying, or delivered already: a server
+		// made now would run for nobody.
+		return nil
+	}
 	req := fleet.DeliveryRequest{OrderRef: orderRef(o.ID), CustomerID: o.CustomerID, Plan: o.PlanCode, Range: o.Range,
 		Profile: a.planProfile(o.PlanCode), OSImage: o.OSImage, Datacenter: o.Datacenter, DurationMonths: o.DurationMonths}
 	for _, opt := range o.Options {
