@@ -60,6 +60,37 @@ func delivered(t *testing.T, e *apptest.Env, tok, plan string, months int, after
 	return getOrder(t, e, tok, o.ID)
 }
 
+// The staff's delivery record refuses a main address that is not one and a time to come.
+func TestDeliveredRecordIsChecked(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{})
+	tok := e.Creds.Customer.Token
+	o, r := placeOrder(t, e, tok, map[string]any{"items": []any{item("ECO-1", 1)}, "immediateDelivery": true}, "")
+	if r.Status != 201 {
+		t.Fatalf("order: %d %s", r.Status, r.Body)
+	}
+	payNow(t, e, tok, o.ID, "4242424242424242")
+	path := fmt.Sprintf("/api/v1/staff/orders/%d/delivered", o.ID)
+	for field, body := range map[string]any{
+		"mainIp": map[string]string{"serverRef": "srv-1", "mainIp": "not-an-ip"},
+		"at":     map[string]any{"serverRef": "srv-1", "mainIp": "198.18.0.10", "at": e.Clock.Now().Add(time.Minute + time.Second)},
+	} {
+		r := e.Do(t, "POST", path, e.Creds.Staff.Token, apptest.MustJSON(body))
+		if p := r.Problem(t); r.Status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != field {
+			t.Errorf("%s: %d %s, want 422 on %s", field, r.Status, r.Body, field)
+		}
+	}
+	if got := getOrder(t, e, tok, o.ID); got.Status != "paid" {
+		t.Fatalf("refused records changed the order: %+v", got)
+	}
+	// A minute ahead (another process's clock) is taken.
+	r = e.Do(t, "POST", path, e.Creds.Staff.Token, apptest.MustJSON(map[string]any{"serverRef": "srv-1", "mainIp": "2001:db8::10",
+		"at": e.Clock.Now().Add(time.Minute)}))
+	if r.Status != 200 {
+		t.Fatalf("delivered: %d %s", r.Status, r.Body)
+	}
+}
+
 func TestContractStartsAtDeliveryFrozenAndRenewsOnce(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, pg bool) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -955,6 +956,10 @@ func (s *Service) StartDelivery(ctx context.Context, id ID) (Order, error) {
 	return o, err
 }
 
+// deliveredSkew is how far in the future a delivery time may be: the clocks of the fleet's
+// process and this one.
+const deliveredSkew = time.Minute
+
 // MarkDelivered records that the order's server is online at `at`: the contract starts then,
 // with its plan and price frozen, and billing counts from then (Art. 4). The fleet calls it;
 // ManualDelivery is the staff's hand-made delivery for the demo and tests. A consumer's server
@@ -962,12 +967,20 @@ func (s *Service) StartDelivery(ctx context.Context, id ID) (Order, error) {
 func (s *Service) MarkDelivered(ctx context.Context, actor account.Actor, id ID, serverRef, mainIP string, at time.Time) (Order, error) {
 	var v errs.Validator
 	v.Check(strings.TrimSpace(serverRef) != "" && len(serverRef) <= 100, "serverRef", "is required (at most 100 characters)")
-	v.Check(len(mainIP) <= 45, "mainIp", "is not an IP address")
+	if mainIP != "" {
+		_, err := netip.ParseAddr(mainIP)
+		v.Check(err == nil, "mainIp", "is not an IP address")
+	}
+	now := s.Now()
+	// The contract starts, and billing counts, from the moment the server is online: not later
+	// than now (a date to come would bill nothing until then and hide lateness), give or take
+	// the clocks of two processes.
+	v.Check(!at.After(now.Add(deliveredSkew)), "at", "is in the future")
 	if err := v.Err(); err != nil {
 		return Order{}, err
 	}
 	if at.IsZero() {
-		at = s.Now()
+		at = now
 	}
 	var o Order
 	err := s.deps.Store.InTx(ctx, func(tx Tx) error {
