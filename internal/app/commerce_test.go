@@ -401,6 +401,28 @@ func TestTransferConfirmedByStaff(t *testing.T) {
 	if got.Status != "paid" || !got.PaidAt.Equal(apptest.Start.Add(2*time.Hour)) || !got.DeliveryDeadline.Equal(apptest.Start.Add(2*time.Hour+7*policy.Day)) {
 		t.Fatalf("confirmed transfer: %+v", got)
 	}
+
+	// A transfer chosen, then the order paid by card: the transfer that comes later is not
+	// taken (the total is due once, Art. 10); staff are told to return it.
+	o2, _ := placeOrder(t, e, tok, map[string]any{"items": []any{item("ECO-2", 3)}}, "")
+	var p2 struct {
+		ID int64 `json:"id"`
+	}
+	e.Do(t, "POST", fmt.Sprintf("/api/v1/orders/%d/pay", o2.ID), tok, apptest.MustJSON(map[string]string{"method": "transfer"})).JSON(t, &p2)
+	payNow(t, e, tok, o2.ID, "4242424242424242")
+	wantProblem(t, e.Do(t, "POST", fmt.Sprintf("/api/v1/staff/payments/%d/confirm", p2.ID), staff, nil), 409, "order_not_payable")
+	var ps struct {
+		Items []struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+		}
+	}
+	e.Do(t, "GET", "/api/v1/staff/payments?status=succeeded", staff, nil).JSON(t, &ps)
+	for _, x := range ps.Items {
+		if x.ID == p2.ID {
+			t.Fatalf("the second payment of an order recorded as succeeded: %+v", ps.Items)
+		}
+	}
 }
 
 // deadlineScenario pays an order at apptest.Start and returns its id.

@@ -723,6 +723,16 @@ func (s *Service) ConfirmTransfer(ctx context.Context, actor account.Actor, id P
 	if p.Status != PaymentPending {
 		return p, errs.Coded(errs.Conflict, "payment_settled", "the payment is already "+string(p.Status))
 	}
+	if p.OrderID != 0 {
+		o, err := s.deps.Store.GetOrder(ctx, p.OrderID)
+		if err != nil {
+			return p, err
+		}
+		if o.Status != NotPaid { // paid meanwhile by another method, or cancelled: Art. 10, the total is due once
+			return p, errs.Coded(errs.Conflict, "order_not_payable",
+				"the order is already "+string(o.Status)+": this transfer is not taken, return the money to the customer")
+		}
+	}
 	if _, err := s.HandleEvent(ctx, Event{Provider: MethodTransfer, ID: fmt.Sprintf("confirm-%d", id), PaymentID: id, Outcome: OutcomeSucceeded}); err != nil {
 		return p, err
 	}
