@@ -69,6 +69,13 @@ func AddMonths(t time.Time, n int) time.Time {
 	return time.Date(first.Year(), first.Month(), d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }
 
+// NextTermEnd is when the term after the current one ends: counted in whole terms from the
+// start, so that a contract begun on the 31st ends its terms on the last day of short months
+// and on the 31st again after them (chaining from each term's end would drift to the 28th).
+func (c Contract) NextTermEnd() time.Time {
+	return AddMonths(c.StartedAt, (c.TermNo+1)*c.DurationMonths)
+}
+
 // RenewalIssueAt is when the renewal invoice of the current term is issued.
 func (c Contract) RenewalIssueAt(noticeDays int) time.Time {
 	return c.TermEnd.Add(-time.Duration(noticeDays) * 24 * time.Hour)

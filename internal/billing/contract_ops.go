@@ -363,7 +363,7 @@ func (s *Service) issueRenewal(ctx context.Context, tx Tx, c Contract, cust acco
 // the customer's VAT rule of today, due when the current term ends.
 func (s *Service) renewalDraft(c Contract, cust account.Account) Draft {
 	now := s.Now()
-	start, end := c.TermEnd, AddMonths(c.TermEnd, c.DurationMonths)
+	start, end := c.TermEnd, c.NextTermEnd()
 	period := fmt.Sprintf(" — du %s au %s", start.Format("02/01/2006"), end.Format("02/01/2006"))
 	if cust.Language == "en" {
 		period = fmt.Sprintf(" — %s to %s", start.Format("2006-01-02"), end.Format("2006-01-02"))
@@ -384,7 +384,7 @@ func (s *Service) renewalDraft(c Contract, cust account.Account) Draft {
 // recordRenewal stores the renewal of inv (unique per contract and term: a second one aborts the
 // transaction) and tells the customer.
 func (s *Service) recordRenewal(ctx context.Context, tx Tx, c Contract, cust account.Account, inv Invoice) error {
-	start, end := c.TermEnd, AddMonths(c.TermEnd, c.DurationMonths)
+	start, end := c.TermEnd, c.NextTermEnd()
 	ok, err := tx.InsertRenewal(ctx, &Renewal{ContractID: c.ID, TermNo: c.TermNo + 1, InvoiceID: inv.ID, TermStart: start,
 		TermEnd: end, Status: RenewalPending, CreatedAt: s.Now()})
 	if err != nil {

@@ -108,3 +108,25 @@ func TestAddMonths(t *testing.T) {
 		}
 	}
 }
+
+// A contract begun on the 31st ends its terms on the last day of short months and on the 31st
+// again after them: terms count from the start, they do not chain from each term's end.
+func TestNextTermEndKeepsTheDay(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2027, 1, 31, 9, 30, 0, 0, time.UTC)
+	c := Contract{StartedAt: start, DurationMonths: 1, TermNo: 1, TermEnd: AddMonths(start, 1)}
+	for _, want := range []time.Time{
+		time.Date(2027, 3, 31, 9, 30, 0, 0, time.UTC), time.Date(2027, 4, 30, 9, 30, 0, 0, time.UTC),
+		time.Date(2027, 5, 31, 9, 30, 0, 0, time.UTC),
+	} {
+		got := c.NextTermEnd()
+		if !got.Equal(want) {
+			t.Fatalf("term %d ends %v, want %v", c.TermNo+1, got, want)
+		}
+		c.TermNo, c.TermEnd = c.TermNo+1, got
+	}
+	q := Contract{StartedAt: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), DurationMonths: 3, TermNo: 1}
+	if got, want := q.NextTermEnd(), time.Date(2027, 5, 30, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("second quarter ends %v, want %v", got, want)
+	}
+}
