@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/itsgow/itsgow/internal/account"
 	"github.com/itsgow/itsgow/internal/app"
 	"github.com/itsgow/itsgow/internal/app/apptest"
 	"github.com/itsgow/itsgow/internal/billing"
@@ -341,6 +342,26 @@ func TestServerWithoutContractTerminatesOnItsOwn(t *testing.T) {
 	reconcile(t, e)
 	if st := serverState(t, e, srv.ID); st != fleet.ServerTerminated {
 		t.Fatalf("at the end of the term: %s", st)
+	}
+}
+
+// A server suspended (abuse, unpaid) when its own term ends is terminated all the same.
+func TestSuspendedServerWithoutContractTerminatesAtItsTerm(t *testing.T) {
+	t.Parallel()
+	e := apptest.New(t, apptest.Options{})
+	srv, err := e.App.DB.Fleet().ServerByOrder(t.Context(), app.DemoServerOrder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := srv.TermEnd()
+	fleetDo(t, e, "POST", fmt.Sprintf("/api/v1/servers/%d/termination", srv.ID), e.Creds.Customer.Token, map[string]string{"at": "endOfTerm"}, 200, nil)
+	if err := e.App.Fleet.Service.Suspend(t.Context(), account.Actor{Kind: "staff", Label: "abuse desk"}, srv.ID, "spam"); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Set(end)
+	reconcile(t, e)
+	if st := serverState(t, e, srv.ID); st != fleet.ServerTerminated {
+		t.Fatalf("a suspended server at the end of its term: %s", st)
 	}
 }
 

@@ -128,7 +128,8 @@ func (s *Service) Reconcile(ctx context.Context) (ReconcileStats, error) {
 			st.Completed++
 		}
 	}
-	waiting, err := s.deps.Store.ListServers(ctx, ServerFilter{States: []ServerState{ServerDelivering, ServerReinstalling, ServerRescue, ServerActive}})
+	waiting, err := s.deps.Store.ListServers(ctx, ServerFilter{States: []ServerState{ServerDelivering, ServerReinstalling, ServerRescue, ServerActive,
+		ServerSuspended, ServerNetworkCut}}) // a suspended server's term ends all the same
 	if err != nil {
 		return st, err
 	}
