@@ -530,8 +530,12 @@ func (l orderListener) Delivered(ctx context.Context, d fleet.Delivery) error {
 	if !ok || l.a.Commerce.Orders == nil {
 		return nil
 	}
+	mainIP := ""
+	if d.MainIP.IsValid() {
+		mainIP = d.MainIP.String()
+	}
 	_, err := l.a.Commerce.Orders.MarkDelivered(ctx, account.Actor{Kind: "system", Label: "fleet"}, id,
-		strconv.FormatInt(int64(d.ServerID), 10), d.MainIP.String(), d.At)
+		strconv.FormatInt(int64(d.ServerID), 10), mainIP, d.At)
 	if errs.KindOf(err) == errs.Conflict {
 		return nil // already delivered: the job ran twice
 	}
