@@ -282,16 +282,21 @@ func TestFormats(t *testing.T) {
 	}
 }
 
-// BenchmarkSeriesAdd measures the traffic series' share of the ingest hot path: one record to
-// one of 100,000 tracked IPs (incoming) from an untracked source.
-func BenchmarkSeriesAdd(b *testing.B) {
+// benchSeries returns a series tracking 100,000 IPs, the IPs, and a time to count at.
+func benchSeries() (*mitigation.Series, []netip.Addr, time.Time) {
 	s := mitigation.NewSeries(70 * time.Second)
 	ips := make([]netip.Addr, 100_000)
 	for i := range ips {
 		ips[i] = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
 	}
 	s.Track(ips)
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	return s, ips, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+}
+
+// BenchmarkSeriesAdd measures the traffic series' share of the ingest hot path: one record to
+// one of 100,000 tracked IPs (incoming) from an untracked source.
+func BenchmarkSeriesAdd(b *testing.B) {
+	s, ips, now := benchSeries()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		f := netguard.Flow{Src: attacker, Proto: netguard.ProtoUDP, Packets: 100, Bytes: 50_000, Start: now, End: now}
@@ -307,13 +312,7 @@ func BenchmarkSeriesAdd(b *testing.B) {
 // BenchmarkSeriesAddSide measures the series' share of the collector's path when a detector
 // feeds it: one record to a tracked IP from an untracked source (most records), no filter.
 func BenchmarkSeriesAddSide(b *testing.B) {
-	s := mitigation.NewSeries(70 * time.Second)
-	ips := make([]netip.Addr, 100_000)
-	for i := range ips {
-		ips[i] = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-	}
-	s.Track(ips)
-	now := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	s, ips, now := benchSeries()
 	srcs := make([]netip.Addr, 1<<16)
 	for i := range srcs {
 		srcs[i] = netip.AddrFrom4([4]byte{100, byte(i * 7919 >> 8), byte(i * 7919), byte(i)})
