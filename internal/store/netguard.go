@@ -316,7 +316,12 @@ func (s netguardStore) InsertTraffic(ctx context.Context, pts []netguard.Traffic
 	if len(pts) == 0 {
 		return nil
 	}
-	pts = lastOfEach(pts, func(p netguard.TrafficPoint) trafficKey { return trafficKey{p.IP.Unmap(), p.Scale, p.At.UnixMicro()} })
+	type key struct { // the row key, the time as stored: to the microsecond
+		ip    netip.Addr
+		scale netguard.Scale
+		at    int64
+	}
+	pts = lastOfEach(pts, func(p netguard.TrafficPoint) key { return key{p.IP.Unmap(), p.Scale, p.At.UnixMicro()} })
 	return s.db.WithTx(ctx, func(q *Q) error {
 		for len(pts) > 0 {
 			n := min(len(pts), 100)
@@ -340,13 +345,6 @@ func (s netguardStore) InsertTraffic(ctx context.Context, pts []netguard.Traffic
 		}
 		return nil
 	})
-}
-
-// trafficKey is a traffic point's row key (its time as stored: to the microsecond).
-type trafficKey struct {
-	ip    netip.Addr
-	scale netguard.Scale
-	at    int64
 }
 
 // lastOfEach returns xs without the items given again later under the same row key, in their
